@@ -1,0 +1,95 @@
+"""The ``effsearch`` command: a thin argparse front with one handler module per subcommand.
+
+Each subcommand lives in a ``command_<name>.py`` module of the package that owns the concept and
+exposes ``NAME``, ``HELP``, ``add_arguments(parser)`` and ``run(args) -> int``. Heavy imports
+(torch, optuna) happen inside ``run`` so ``effsearch --help`` stays fast.
+
+Errors a user can cause raise :class:`search_spaces.errors.UserError`; they end here as one line
+on stderr and exit code 2. Storage passwords are masked in every message.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import re
+import sys
+from collections.abc import Sequence
+from types import ModuleType
+
+from search_spaces.errors import UserError
+
+#: (module path) of every subcommand, in the order ``effsearch --help`` lists them.
+COMMAND_MODULES: tuple[str, ...] = (
+    "search_spaces.command_cost",
+    "search_spaces.command_space",
+    "nas.command_evaluate",
+    "nas.command_baseline",
+    "scaling_search.command_scale",
+    "scaling_search.command_coefficients",
+    "scaling_search.command_export",
+    "results.command_report",
+    "results.command_dashboard",
+)
+
+_PASSWORD_RE = re.compile(r"(?P<head>[a-zA-Z][a-zA-Z0-9+.-]*://[^:/@\s]*:)(?P<pw>[^@\s]+)(?P<tail>@)")
+
+
+def mask_secrets(text: str) -> str:
+    """Replace the password of any ``scheme://user:password@host`` URL in ``text`` with ``***``."""
+    return _PASSWORD_RE.sub(lambda m: f"{m['head']}***{m['tail']}", text)
+
+
+class _Parser(argparse.ArgumentParser):
+    """An ArgumentParser whose errors are one line on stderr and exit code 2."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        sys.stderr.write(f"{self.prog}: error: {mask_secrets(message)}\n")
+        raise SystemExit(2)
+
+
+def _load_commands() -> list[ModuleType]:
+    modules = []
+    for path in COMMAND_MODULES:
+        try:
+            modules.append(importlib.import_module(path))
+        except ModuleNotFoundError as exc:
+            if exc.name != path:
+                raise
+    return modules
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The full parser; every subcommand registers its own flags."""
+    parser = _Parser(
+        prog="effsearch",
+        description=(
+            "EfficientNet's pipeline on your data: MnasNet-style baseline search, "
+            "compound-coefficient search and scaling, with results in Optuna."
+        ),
+    )
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    subparsers.required = True
+    for module in _load_commands():
+        sub = subparsers.add_parser(module.NAME, help=module.HELP, description=module.HELP)
+        module.add_arguments(sub)
+        sub.set_defaults(_handler=module.run)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``effsearch`` console script."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args._handler(args) or 0)
+    except UserError as exc:
+        sys.stderr.write(f"effsearch {args.command}: error: {mask_secrets(str(exc))}\n")
+        return 2
+    except KeyboardInterrupt:
+        sys.stderr.write(f"effsearch {args.command}: interrupted\n")
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

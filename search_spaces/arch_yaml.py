@@ -1,0 +1,187 @@
+"""ArchSpec <-> YAML, and loading an architecture by name or file.
+
+The YAML form is meant to be read and edited by people, so it spells every field out::
+
+    name: efficientnet-b0
+    resolution: 224
+    stem: {channels: 32, kernel: 3, stride: 2}
+    head: {channels: 1280}
+    dropout: 0.2
+    drop_connect: 0.2
+    stages:
+      - {op: mbconv, kernel: 3, stride: 1, expansion: 1, se_ratio: 0.25, skip: true,
+         out_channels: 16, layers: 1}
+
+Only ``yaml.safe_load`` is used, and every value is coerced to its declared type (PyYAML reads
+``1e-3`` as a string), so a malformed file gives one :class:`SpecError`, never a traceback.
+A file that holds a ``code:`` key instead of ``stages:`` is parsed as an architecture code.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from search_spaces.arch import ArchSpec, StageSpec
+from search_spaces.codes import arch_code, arch_from_code
+from search_spaces.errors import SpecError
+
+_STAGE_KEYS = {
+    "op": str,
+    "kernel": int,
+    "stride": int,
+    "expansion": int,
+    "se_ratio": float,
+    "skip": bool,
+    "out_channels": int,
+    "layers": int,
+}
+_TOP_KEYS = {"name", "resolution", "stem", "head", "dropout", "drop_connect", "stages", "code", "notes"}
+
+
+def _coerce(value: Any, kind: type, where: str) -> Any:
+    """Coerce one YAML scalar to ``kind`` or raise a SpecError naming ``where``."""
+    if kind is bool:
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, str) and value.lower() in {"true", "false", "identity", "none"}:
+            return value.lower() in {"true", "identity"}
+        raise SpecError(f"{where} must be true/false, got {value!r}")
+    if kind is str:
+        if not isinstance(value, str):
+            raise SpecError(f"{where} must be a string, got {value!r}")
+        return value
+    if isinstance(value, bool) or isinstance(value, (list, dict)) or value is None:
+        raise SpecError(f"{where} must be a number, got {value!r}")
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise SpecError(f"{where} must be a number, got {value!r}") from None
+    if kind is int:
+        if number != int(number):
+            raise SpecError(f"{where} must be a whole number, got {value!r}")
+        return int(number)
+    return number
+
+
+def _mapping(value: Any, where: str) -> Mapping[str, Any]:
+    if not isinstance(value, Mapping):
+        raise SpecError(f"{where} must be a mapping, got {type(value).__name__}")
+    return value
+
+
+def stage_from_dict(data: Any, where: str = "stage") -> StageSpec:
+    """Build a StageSpec from a YAML mapping, refusing unknown or missing keys."""
+    data = _mapping(data, where)
+    unknown = set(data) - set(_STAGE_KEYS)
+    if unknown:
+        raise SpecError(f"{where}: unknown key(s) {', '.join(sorted(map(str, unknown)))}")
+    values = dict(data)
+    values.setdefault("expansion", 1)
+    values.setdefault("se_ratio", 0.0)
+    values.setdefault("skip", True)
+    values.setdefault("stride", 1)
+    missing = set(_STAGE_KEYS) - set(values)
+    if missing:
+        raise SpecError(f"{where}: missing key(s) {', '.join(sorted(missing))}")
+    kwargs = {key: _coerce(values[key], kind, f"{where}.{key}") for key, kind in _STAGE_KEYS.items()}
+    return StageSpec(**kwargs)
+
+
+def arch_from_dict(data: Any) -> ArchSpec:
+    """Build an ArchSpec from the YAML mapping described in the module docstring."""
+    data = _mapping(data, "architecture")
+    unknown = set(data) - _TOP_KEYS
+    if unknown:
+        raise SpecError(f"architecture: unknown key(s) {', '.join(sorted(map(str, unknown)))}")
+    if "code" in data:
+        return arch_from_code(_coerce(data["code"], str, "code"))
+    stages = data.get("stages")
+    if not isinstance(stages, list) or not stages:
+        raise SpecError("architecture: 'stages' must be a non-empty list")
+    stem = _mapping(data.get("stem", {}), "stem")
+    head = _mapping(data.get("head", {}), "head")
+    kwargs: dict[str, Any] = {
+        "stages": tuple(stage_from_dict(s, f"stages[{i}]") for i, s in enumerate(stages)),
+        "stem_channels": _coerce(stem.get("channels", 32), int, "stem.channels"),
+        "stem_kernel": _coerce(stem.get("kernel", 3), int, "stem.kernel"),
+        "stem_stride": _coerce(stem.get("stride", 2), int, "stem.stride"),
+        "head_channels": _coerce(head.get("channels", 1280), int, "head.channels"),
+        "resolution": _coerce(data.get("resolution", 224), int, "resolution"),
+        "dropout": _coerce(data.get("dropout", 0.2), float, "dropout"),
+        "drop_connect": _coerce(data.get("drop_connect", 0.2), float, "drop_connect"),
+    }
+    return ArchSpec(**kwargs)
+
+
+def arch_to_dict(arch: ArchSpec, name: str | None = None) -> dict[str, Any]:
+    """The YAML mapping of an architecture (with its code, for people who grep)."""
+    data: dict[str, Any] = {}
+    if name:
+        data["name"] = name
+    data["resolution"] = arch.resolution
+    data["stem"] = {"channels": arch.stem_channels, "kernel": arch.stem_kernel, "stride": arch.stem_stride}
+    data["head"] = {"channels": arch.head_channels}
+    data["dropout"] = arch.dropout
+    data["drop_connect"] = arch.drop_connect
+    data["stages"] = [
+        {
+            "op": s.op,
+            "kernel": s.kernel,
+            "stride": s.stride,
+            "expansion": s.expansion,
+            "se_ratio": s.se_ratio,
+            "skip": s.skip,
+            "out_channels": s.out_channels,
+            "layers": s.layers,
+        }
+        for s in arch.stages
+    ]
+    data["notes"] = {"code": arch_code(arch)}
+    return data
+
+
+def arch_to_yaml(arch: ArchSpec, name: str | None = None) -> str:
+    """YAML text for an architecture; :func:`arch_from_yaml` reads it back exactly."""
+    return yaml.safe_dump(arch_to_dict(arch, name), sort_keys=False, default_flow_style=None, width=100)
+
+
+def arch_from_yaml(text: str, source: str = "<text>") -> ArchSpec:
+    """Parse YAML text (safe_load only) into an ArchSpec."""
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise SpecError(f"{source}: not valid YAML ({first})") from None
+    if isinstance(data, Mapping) and "architecture" in data and "stages" not in data:
+        data = data["architecture"]
+    try:
+        return arch_from_dict(data)
+    except SpecError as exc:
+        raise SpecError(f"{source}: {exc}") from None
+
+
+def load_arch_file(path: str | Path) -> ArchSpec:
+    """Read an architecture YAML file; a missing or unreadable file is a SpecError."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise SpecError(f"architecture file not found: {path}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SpecError(f"cannot read architecture file {path}: {exc}") from None
+    return arch_from_yaml(text, str(path))
+
+
+def builtin_yaml(name: str) -> str:
+    """Text of a YAML file shipped inside this package (``b0.yaml``, ``mnasnet.yaml``)."""
+    return resources.files("search_spaces").joinpath(name).read_text(encoding="utf-8")
+
+
+def reference_b0() -> ArchSpec:
+    """EfficientNet-B0 exactly as the paper's Table 1 (from the packaged ``b0.yaml``)."""
+    return arch_from_yaml(builtin_yaml("b0.yaml"), "b0.yaml")
