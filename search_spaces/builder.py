@@ -1,0 +1,72 @@
+"""ArchSpec -> torch network (EfficientNet layout, Tan & Le 2019, Table 1).
+
+stem (kxk conv, stride ``stem_stride``, BN, SiLU) -> stages of blocks -> head (1x1 conv to
+``head_channels``, BN, SiLU) -> mean over (H, W) -> dropout -> linear classifier.
+
+The global pooling is ``x.mean((2, 3))`` rather than ``AdaptiveAvgPool2d``: the same numbers, but
+a deterministic backward on CUDA. Weight init follows torchvision's EfficientNet (Kaiming-normal
+fan-out convs, uniform(+-1/sqrt(out)) linear, BN ones/zeros), so a built B0 matches torchvision
+module for module in shape and parameter count (5,288,548 for 1000 classes).
+"""
+
+from __future__ import annotations
+
+import math
+
+from torch import Tensor, nn
+
+from search_spaces.arch import ArchSpec
+from search_spaces.blocks import ConvBNAct, make_block
+from search_spaces.plan import block_plans, check_io
+
+
+class EffNet(nn.Module):
+    """The network: ``features`` (stem + stages), ``head`` (1x1 conv), pooling, ``classifier``."""
+
+    def __init__(self, arch: ArchSpec, num_classes: int = 1000, in_channels: int = 3) -> None:
+        super().__init__()
+        check_io(num_classes, in_channels)
+        self.arch = arch
+        plans = block_plans(arch)
+        stem = ConvBNAct(in_channels, arch.stem_channels, arch.stem_kernel, arch.stem_stride)
+        stages: list[nn.Module] = []
+        start = 0
+        for stage in arch.stages:
+            stages.append(nn.Sequential(*(make_block(p) for p in plans[start : start + stage.layers])))
+            start += stage.layers
+        self.features = nn.Sequential(stem, *stages)
+        self.head = ConvBNAct(arch.stages[-1].out_channels, arch.head_channels, 1)
+        self.classifier = nn.Sequential(
+            nn.Dropout(p=arch.dropout), nn.Linear(arch.head_channels, num_classes)
+        )
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        """torchvision's EfficientNet initialisation."""
+        for module in self.modules():
+            if isinstance(module, nn.Conv2d):
+                nn.init.kaiming_normal_(module.weight, mode="fan_out")
+                if module.bias is not None:
+                    nn.init.zeros_(module.bias)
+            elif isinstance(module, nn.BatchNorm2d):
+                nn.init.ones_(module.weight)
+                nn.init.zeros_(module.bias)
+            elif isinstance(module, nn.Linear):
+                bound = 1.0 / math.sqrt(module.out_features)
+                nn.init.uniform_(module.weight, -bound, bound)
+                nn.init.zeros_(module.bias)
+
+    def forward_features(self, x: Tensor) -> Tensor:
+        """Pooled features (N, head_channels), before dropout and the classifier."""
+        return self.head(self.features(x)).mean(dim=(2, 3))
+
+    def forward(self, x: Tensor) -> Tensor:
+        return self.classifier(self.forward_features(x))
+
+
+def build_model(arch: ArchSpec, num_classes: int = 1000, in_channels: int = 3) -> nn.Module:
+    """Build ``arch`` for ``num_classes`` outputs and ``in_channels`` input planes (1 = grayscale)."""
+    return EffNet(arch, num_classes=num_classes, in_channels=in_channels)
+
+
+__all__ = ["EffNet", "build_model"]
