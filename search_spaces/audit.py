@@ -13,10 +13,26 @@ import warnings
 
 from search_spaces.arch import ArchSpec
 from search_spaces.cost import check_resolution
-from search_spaces.plan import check_io
+from search_spaces.errors import UserError
+from search_spaces.plan import block_plans, check_io, conv_output_size
+
+#: Refuse to trace a network whose largest feature map holds more elements than this (1 GiB of
+#: float32): the trace materialises every activation, so a huge input would exhaust memory.
+MAX_ACTIVATION_ELEMENTS = 2**28
 
 #: fvcore operator names that are conv or linear multiply-adds (older torch traces nn.Linear as addmm).
 COUNTED_OPERATORS = ("conv", "linear", "addmm")
+
+
+def largest_activation(arch: ArchSpec, in_channels: int, resolution: int) -> int:
+    """Elements of the largest feature map one image produces (input, stem, block-internal, head)."""
+    size = conv_output_size(resolution, arch.stem_stride)
+    largest = max(in_channels * resolution * resolution, arch.stem_channels * size * size)
+    for plan in block_plans(arch):
+        largest = max(largest, plan.mid_channels * size * size)  # expanded map, before the stride
+        size = conv_output_size(size, plan.stride)
+        largest = max(largest, max(plan.mid_channels, plan.out_channels) * size * size)
+    return max(largest, arch.head_channels * size * size)
 
 
 def fvcore_macs(
@@ -34,6 +50,12 @@ def fvcore_macs(
     check_io(num_classes, in_channels)
     size = arch.resolution if resolution is None else resolution
     check_resolution(size)
+    largest = largest_activation(arch, in_channels, size)
+    if largest > MAX_ACTIVATION_ELEMENTS:
+        raise UserError(
+            f"too large to audit with fvcore at resolution {size}: a feature map of {largest:,} "
+            f"elements (limit {MAX_ACTIVATION_ELEMENTS:,}); the analytic count needs no audit"
+        )
     model = build_model(arch, num_classes=num_classes, in_channels=in_channels).eval()
     inputs = torch.zeros(1, in_channels, size, size)
     fvcore_logger = logging.getLogger("fvcore")
@@ -52,4 +74,4 @@ def fvcore_macs(
     return int(sum(counts.get(name, 0) for name in COUNTED_OPERATORS))
 
 
-__all__ = ["COUNTED_OPERATORS", "fvcore_macs"]
+__all__ = ["COUNTED_OPERATORS", "MAX_ACTIVATION_ELEMENTS", "fvcore_macs", "largest_activation"]
