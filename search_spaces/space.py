@@ -1,0 +1,578 @@
+"""Search spaces as data: the MnasNet factorized hierarchical space, read from YAML.
+
+MnasNet (Tan et al. 2019, section 4.1, Figure 4) factorizes a network into a fixed sequence of
+stages; each stage repeats one block N times and chooses that block on its own: the conv op
+(MBConv with expansion 1/3/4/6, depthwise-separable or regular conv), kernel 3/5, squeeze-and-excite
+ratio 0/0.25, skip op, output filters (0.75/1.0/1.25 x the reference) and the number of layers
+(-1/0/+1 relative to the reference). EfficientNet (Tan & Le 2019, section 4) searched this space
+around what became B0. Searching per stage, not per layer, keeps the space small enough to search
+while letting stages differ (the paper's point against cell-based spaces).
+
+A :class:`SearchSpace` is frozen data built from a YAML file (schema: ``mnasnet.yaml``). Its
+:meth:`SearchSpace.sample` is the only place in effsearch that calls ``trial.suggest_*``; parameter
+names are stable (``s3.kernel``, ``s3.layers``...) so studies from different runs, samplers and
+machines stay comparable. Filters and layers are suggested as the *resolved* channel and layer
+counts (e.g. ``s1.filters`` in {16, 24}: 0.75 x 16 rounds back to 16), so no two choices of a
+parameter give the same network, and dashboards show the numbers the network has.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import yaml
+
+from search_spaces.arch import EXPANSIONS, KERNELS, OPS, ArchSpec, StageSpec
+from search_spaces.arch_yaml import arch_from_dict, builtin_yaml, load_arch_file, reference_b0
+from search_spaces.errors import UserError
+
+if TYPE_CHECKING:  # pragma: no cover - typing only
+    import optuna
+
+    from search_spaces.cost import Cost
+
+#: The keys of a stage's choices, in the order :meth:`SearchSpace.sample` suggests them.
+CHOICE_KEYS: tuple[str, ...] = ("op", "kernel", "expansion", "se", "skip", "filters", "layers")
+_TOP_KEYS = {"name", "reference", "divisor", "choices", "stages", "notes"}
+_SKIP_VALUES = {"identity": True, "none": False}
+_MAX_FILTER_MULTIPLIER = 8.0
+_MAX_LAYER_OFFSET = 16
+DEFAULT_SPACE = "mnasnet.yaml"
+
+
+class SpaceError(UserError):
+    """A search-space file is invalid (one line, exit code 2 at the CLI)."""
+
+
+def round_channels(channels: int, multiplier: float, divisor: int = 8) -> int:
+    """``channels * multiplier`` rounded as the released EfficientNet ``round_filters`` does.
+
+    Nearest multiple of ``divisor`` (ties up), at least ``divisor``, plus ``divisor`` when rounding
+    lost more than 10%. The same rule as ``scaling_search.rounding.round_filters``, restated here
+    because imports point one way (search_spaces must not import scaling_search).
+    """
+    scaled = channels * multiplier
+    rounded = max(divisor, int(scaled + divisor / 2) // divisor * divisor)
+    if rounded < 0.9 * scaled:
+        rounded += divisor
+    return int(rounded)
+
+
+def skip_name(skip: bool) -> str:
+    """The parameter value of a skip choice (``identity`` / ``none``)."""
+    return "identity" if skip else "none"
+
+
+@dataclass(frozen=True)
+class StageChoices:
+    """What one stage may be: the resolved choice lists (no duplicates, search order kept)."""
+
+    reference: StageSpec
+    ops: tuple[str, ...]
+    kernels: tuple[int, ...]
+    expansions: tuple[int, ...]
+    se_ratios: tuple[float, ...]
+    skips: tuple[bool, ...]
+    channels: tuple[int, ...]
+    layers: tuple[int, ...]
+    #: As written in the file (for display): filter multipliers and layer offsets.
+    filter_multipliers: tuple[float, ...] = ()
+    layer_offsets: tuple[int, ...] = ()
+
+    @property
+    def stride(self) -> int:
+        """Fixed: the reference stage's stride."""
+        return self.reference.stride
+
+    def block_count(self) -> int:
+        """Distinct (op, kernel, expansion) blocks: expansion only multiplies mbconv."""
+        return sum(len(self.kernels) * (len(self.expansions) if op == "mbconv" else 1) for op in self.ops)
+
+    def count(self) -> int:
+        """Distinct stages this stage can become."""
+        return (
+            self.block_count() * len(self.se_ratios) * len(self.skips) * len(self.channels) * len(self.layers)
+        )
+
+    def contains(self, stage: StageSpec) -> bool:
+        """Whether ``stage`` is one of this stage's choices."""
+        return self.problem(stage) is None
+
+    def problem(self, stage: StageSpec) -> str | None:
+        """Why ``stage`` is not a choice of this stage (None when it is)."""
+        checks = (
+            ("stride", stage.stride, (self.stride,)),
+            ("op", stage.op, self.ops),
+            ("kernel", stage.kernel, self.kernels),
+            ("expansion", stage.expansion, self.expansions if stage.op == "mbconv" else (1,)),
+            ("se", stage.se_ratio, self.se_ratios),
+            ("skip", stage.skip, self.skips),
+            ("filters", stage.out_channels, self.channels),
+            ("layers", stage.layers, self.layers),
+        )
+        for key, value, allowed in checks:
+            if value not in allowed:
+                return f"{key} {value!r} is not among {list(allowed)!r}"
+        return None
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data (JSON/YAML) of the resolved choices."""
+        return {
+            "stride": self.stride,
+            "op": list(self.ops),
+            "kernel": list(self.kernels),
+            "expansion": list(self.expansions),
+            "se": list(self.se_ratios),
+            "skip": [skip_name(s) for s in self.skips],
+            "filters": list(self.channels),
+            "layers": list(self.layers),
+        }
+
+
+@dataclass(frozen=True)
+class MacRange:
+    """The cheapest and the most expensive architecture of a space, with their exact costs."""
+
+    min_arch: ArchSpec
+    max_arch: ArchSpec
+    min_cost: Cost
+    max_cost: Cost
+
+    @property
+    def min_macs(self) -> int:
+        return self.min_cost.macs
+
+    @property
+    def max_macs(self) -> int:
+        return self.max_cost.macs
+
+
+@dataclass(frozen=True)
+class SearchSpace:
+    """A factorized hierarchical space around a reference network (frozen: hashable, shareable)."""
+
+    name: str
+    reference: ArchSpec
+    stages: tuple[StageChoices, ...]
+    divisor: int = 8
+    source: str = ""
+
+    # -- sampling ---------------------------------------------------------------------------------
+
+    def sample(self, trial: optuna.trial.BaseTrial) -> ArchSpec:
+        """Suggest one architecture through ``trial`` (the only caller of ``trial.suggest_*``).
+
+        ``s{i}.expansion`` is only suggested when ``s{i}.op`` is ``mbconv``: the other ops have no
+        expansion, and a conditional parameter keeps TPE's and the RL controller's statistics about
+        expansion free of trials where it meant nothing.
+        """
+        stages = []
+        for number, choice in enumerate(self.stages, 1):
+            prefix = f"s{number}."
+            op = trial.suggest_categorical(prefix + "op", choice.ops)
+            kernel = trial.suggest_categorical(prefix + "kernel", choice.kernels)
+            expansion = 1
+            if op == "mbconv":
+                expansion = trial.suggest_categorical(prefix + "expansion", choice.expansions)
+            se = trial.suggest_categorical(prefix + "se", choice.se_ratios)
+            skip = trial.suggest_categorical(prefix + "skip", tuple(skip_name(s) for s in choice.skips))
+            filters = trial.suggest_categorical(prefix + "filters", choice.channels)
+            layers = trial.suggest_categorical(prefix + "layers", choice.layers)
+            stages.append(
+                StageSpec(
+                    op=str(op),
+                    kernel=int(kernel),
+                    stride=choice.stride,
+                    expansion=int(expansion),
+                    se_ratio=float(se),
+                    skip=skip == "identity",
+                    out_channels=int(filters),
+                    layers=int(layers),
+                )
+            )
+        return self.reference.with_stages(stages)
+
+    def arch_from_params(self, params: Mapping[str, Any]) -> ArchSpec:
+        """The architecture a trial's parameters describe (``FrozenTrial.params``)."""
+        stages = []
+        for number, choice in enumerate(self.stages, 1):
+            prefix = f"s{number}."
+            try:
+                op = str(params[prefix + "op"])
+                expansion = int(params[prefix + "expansion"]) if op == "mbconv" else 1
+                stage = StageSpec(
+                    op=op,
+                    kernel=int(params[prefix + "kernel"]),
+                    stride=choice.stride,
+                    expansion=expansion,
+                    se_ratio=float(params[prefix + "se"]),
+                    skip=str(params[prefix + "skip"]) == "identity",
+                    out_channels=int(params[prefix + "filters"]),
+                    layers=int(params[prefix + "layers"]),
+                )
+            except KeyError as exc:
+                raise SpaceError(f"parameters lack {exc.args[0]!r} of search space {self.name}") from None
+            problem = choice.problem(stage)
+            if problem:
+                raise SpaceError(f"stage {number}: {problem} in search space {self.name}")
+            stages.append(stage)
+        return self.reference.with_stages(stages)
+
+    def params_of(self, arch: ArchSpec) -> dict[str, Any]:
+        """The trial parameters that make :meth:`sample` return ``arch`` (to enqueue e.g. B0).
+
+        Raises :class:`SpaceError` when ``arch`` is not in this space.
+        """
+        problem = self.problem(arch)
+        if problem:
+            raise SpaceError(f"architecture is not in search space {self.name}: {problem}")
+        params: dict[str, Any] = {}
+        for number, stage in enumerate(arch.stages, 1):
+            prefix = f"s{number}."
+            params[prefix + "op"] = stage.op
+            params[prefix + "kernel"] = stage.kernel
+            if stage.op == "mbconv":
+                params[prefix + "expansion"] = stage.expansion
+            params[prefix + "se"] = stage.se_ratio
+            params[prefix + "skip"] = skip_name(stage.skip)
+            params[prefix + "filters"] = stage.out_channels
+            params[prefix + "layers"] = stage.layers
+        return params
+
+    def problem(self, arch: ArchSpec) -> str | None:
+        """Why ``arch`` is not in this space (None when it is). Resolution is not part of a space."""
+        if len(arch.stages) != len(self.stages):
+            return f"it has {len(arch.stages)} stages, the space has {len(self.stages)}"
+        fixed = replace(self.reference, resolution=arch.resolution).with_stages(arch.stages)
+        if fixed != arch:
+            return "stem, head, dropout or drop_connect differ from the space's reference"
+        for number, (choice, stage) in enumerate(zip(self.stages, arch.stages, strict=True), 1):
+            problem = choice.problem(stage)
+            if problem:
+                return f"stage {number}: {problem}"
+        return None
+
+    def contains(self, arch: ArchSpec) -> bool:
+        """Whether :meth:`sample` can return ``arch`` (up to resolution)."""
+        return self.problem(arch) is None
+
+    def with_resolution(self, resolution: int) -> SearchSpace:
+        """The same space costed at another input size (the search resolution)."""
+        return replace(self, reference=replace(self.reference, resolution=int(resolution)))
+
+    def param_names(self) -> tuple[str, ...]:
+        """Every parameter name the space can suggest (expansion only where mbconv is a choice)."""
+        names = []
+        for number, choice in enumerate(self.stages, 1):
+            for key in CHOICE_KEYS:
+                if key == "expansion" and "mbconv" not in choice.ops:
+                    continue
+                names.append(f"s{number}.{key}")
+        return tuple(names)
+
+    # -- size and cost ----------------------------------------------------------------------------
+
+    def size(self) -> int:
+        """Number of distinct architectures (ArchSpecs) :meth:`sample` can return.
+
+        Per stage: ``sum over ops of kernels x (expansions if mbconv else 1)`` blocks times the
+        SE, skip, distinct filter and distinct layer choices; stages multiply. Two specs that
+        differ only by an identity skip the block cannot use (stride 2 or in != out on a one-layer
+        stage) build the same network but stay distinct here, as their codes do.
+        """
+        return math.prod(choice.count() for choice in self.stages)
+
+    def mac_range(
+        self, num_classes: int = 1000, in_channels: int = 3, resolution: int | None = None
+    ) -> MacRange:
+        """Exact cheapest and dearest architectures of the space (conv+linear MACs).
+
+        MACs grow with every stage's kernel, expansion, SE ratio, filters (which also widen the
+        next stage's input) and layers, and do not depend on the skip op. So the extremes take the
+        smallest (largest) of each of those everywhere; once every stage's channels are fixed, the
+        op of a stage changes only that stage's cost, so each stage's op is chosen on its own.
+        """
+        from search_spaces.cost import cost_breakdown, count_cost
+
+        def extreme(pick: Any, better: Any) -> ArchSpec:
+            stages = []
+            for choice in self.stages:
+                stages.append(
+                    StageSpec(
+                        op=choice.ops[0],
+                        kernel=pick(choice.kernels),
+                        stride=choice.stride,
+                        expansion=pick(choice.expansions) if choice.ops[0] == "mbconv" else 1,
+                        se_ratio=pick(choice.se_ratios),
+                        skip=choice.skips[0],
+                        out_channels=pick(choice.channels),
+                        layers=pick(choice.layers),
+                    )
+                )
+            arch = self.reference.with_stages(stages)
+            for index, choice in enumerate(self.stages):
+                best_stage, best_macs = None, None
+                for op in choice.ops:
+                    stage = replace(
+                        arch.stages[index],
+                        op=op,
+                        expansion=pick(choice.expansions) if op == "mbconv" else 1,
+                    )
+                    trial = arch.with_stages(arch.stages[:index] + (stage,) + arch.stages[index + 1 :])
+                    parts = cost_breakdown(trial, num_classes, in_channels, resolution)
+                    macs = parts[index + 1].cost.macs  # parts: stem, stage1..N, head, classifier
+                    if best_macs is None or better(macs, best_macs):
+                        best_stage, best_macs = stage, macs
+                arch = arch.with_stages(arch.stages[:index] + (best_stage,) + arch.stages[index + 1 :])
+            return arch
+
+        low = extreme(min, lambda a, b: a < b)
+        high = extreme(max, lambda a, b: a > b)
+        return MacRange(
+            min_arch=low,
+            max_arch=high,
+            min_cost=count_cost(low, num_classes, in_channels, resolution),
+            max_cost=count_cost(high, num_classes, in_channels, resolution),
+        )
+
+    # -- identity ---------------------------------------------------------------------------------
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data of the resolved space (what decides which networks exist)."""
+        from search_spaces.arch_yaml import arch_to_dict
+
+        reference = arch_to_dict(self.reference)
+        reference.pop("notes", None)
+        return {
+            "name": self.name,
+            "divisor": self.divisor,
+            "reference": reference,
+            "stages": [choice.to_dict() for choice in self.stages],
+        }
+
+    def fingerprint(self) -> str:
+        """Short hash of the resolved space: two files describing the same space agree."""
+        text = json.dumps(self.to_dict(), sort_keys=True)
+        return hashlib.sha256(text.encode()).hexdigest()[:12]
+
+
+# -- loading --------------------------------------------------------------------------------------
+
+
+def _choice_list(value: Any, where: str) -> list[Any]:
+    if not isinstance(value, list):
+        raise SpaceError(f"{where} must be a list of choices, got {value!r}")
+    if not value:
+        raise SpaceError(f"{where} is an empty list; give at least one choice")
+    if any(isinstance(v, (list, dict)) or v is None for v in value):
+        raise SpaceError(f"{where} must hold plain values, got {value!r}")
+    return value
+
+
+def _number(value: Any, where: str) -> float:
+    if isinstance(value, bool):
+        raise SpaceError(f"{where}: {value!r} is not a number")
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise SpaceError(f"{where}: {value!r} is not a number") from None
+    if not math.isfinite(number):
+        raise SpaceError(f"{where}: {value!r} is not a finite number")
+    return number
+
+
+def _integer(value: Any, where: str) -> int:
+    number = _number(value, where)
+    if number != int(number):
+        raise SpaceError(f"{where}: {value!r} is not a whole number")
+    return int(number)
+
+
+def _unique(values: list[Any], where: str) -> tuple[Any, ...]:
+    seen: list[Any] = []
+    for value in values:
+        if value in seen:
+            raise SpaceError(f"{where} lists {value!r} twice")
+        seen.append(value)
+    return tuple(seen)
+
+
+def _distinct(values: list[Any]) -> tuple[Any, ...]:
+    """Keep first occurrences: resolved filters/layers may coincide (16 x 0.75 rounds to 16)."""
+    out: list[Any] = []
+    for value in values:
+        if value not in out:
+            out.append(value)
+    return tuple(sorted(out))
+
+
+def _parse_choices(data: Any, where: str) -> dict[str, list[Any]]:
+    if data is None:
+        return {}
+    if not isinstance(data, Mapping):
+        raise SpaceError(f"{where} must be a mapping of choice lists, got {type(data).__name__}")
+    unknown = [str(key) for key in data if key not in CHOICE_KEYS]
+    if unknown:
+        raise SpaceError(
+            f"{where}: unknown key(s) {', '.join(sorted(unknown))}; expected {', '.join(CHOICE_KEYS)}"
+        )
+    return {key: _choice_list(value, f"{where}.{key}") for key, value in data.items()}
+
+
+def _resolve_stage(
+    reference: StageSpec, given: Mapping[str, list[Any]], divisor: int, where: str
+) -> StageChoices:
+    """Validate one stage's choice lists against the reference stage."""
+    ops = _unique([str(v) for v in given.get("op", [reference.op])], f"{where}.op")
+    for op in ops:
+        if op not in OPS:
+            raise SpaceError(f"{where}.op: unknown op {op!r}; expected one of {', '.join(OPS)}")
+    kernels = _unique(
+        [_integer(v, f"{where}.kernel") for v in given.get("kernel", [reference.kernel])], f"{where}.kernel"
+    )
+    for kernel in kernels:
+        if kernel not in KERNELS:
+            raise SpaceError(f"{where}.kernel: {kernel} is not supported; expected one of {KERNELS}")
+    expansions = _unique(
+        [_integer(v, f"{where}.expansion") for v in given.get("expansion", [reference.expansion])],
+        f"{where}.expansion",
+    )
+    for expansion in expansions:
+        if expansion not in EXPANSIONS:
+            raise SpaceError(f"{where}.expansion: {expansion} is not supported; expected one of {EXPANSIONS}")
+    se_ratios = _unique(
+        [_number(v, f"{where}.se") for v in given.get("se", [reference.se_ratio])], f"{where}.se"
+    )
+    for ratio in se_ratios:
+        if not 0.0 <= ratio <= 1.0:
+            raise SpaceError(f"{where}.se: ratio {ratio} must be within [0, 1]")
+    skips_raw = given.get("skip", [skip_name(reference.skip)])
+    skips = []
+    for value in skips_raw:
+        if isinstance(value, bool):
+            skips.append(value)
+        elif isinstance(value, str) and value.lower() in _SKIP_VALUES:
+            skips.append(_SKIP_VALUES[value.lower()])
+        else:
+            raise SpaceError(f"{where}.skip: {value!r} is not a skip op; expected identity or none")
+    skips_t = _unique(skips, f"{where}.skip")
+    multipliers = _unique(
+        [_number(v, f"{where}.filters") for v in given.get("filters", [1.0])], f"{where}.filters"
+    )
+    for mult in multipliers:
+        if not 0.0 < mult <= _MAX_FILTER_MULTIPLIER:
+            raise SpaceError(
+                f"{where}.filters: multiplier {mult} must be within (0, {_MAX_FILTER_MULTIPLIER:g}]"
+            )
+    offsets = _unique([_integer(v, f"{where}.layers") for v in given.get("layers", [0])], f"{where}.layers")
+    for offset in offsets:
+        if abs(offset) > _MAX_LAYER_OFFSET:
+            raise SpaceError(f"{where}.layers: offset {offset} is beyond +-{_MAX_LAYER_OFFSET}")
+    channels = _distinct([round_channels(reference.out_channels, m, divisor) for m in multipliers])
+    layers = _distinct([max(1, reference.layers + offset) for offset in offsets])
+    return StageChoices(
+        reference=reference,
+        ops=ops,
+        kernels=kernels,
+        expansions=expansions,
+        se_ratios=se_ratios,
+        skips=skips_t,
+        channels=channels,
+        layers=layers,
+        filter_multipliers=multipliers,
+        layer_offsets=offsets,
+    )
+
+
+def _resolve_reference(value: Any, base: Path | None) -> ArchSpec:
+    if isinstance(value, Mapping):
+        return arch_from_dict(value)
+    if not isinstance(value, str) or not value.strip():
+        raise SpaceError(f"reference must be b0, an architecture file or a mapping, got {value!r}")
+    text = value.strip()
+    if text.lower() in {"b0", "efficientnet-b0", "efficientnet_b0"}:
+        return reference_b0()
+    path = Path(text)
+    if not path.is_absolute() and base is not None:
+        path = base / path
+    return load_arch_file(path)
+
+
+def space_from_dict(data: Any, source: str = "<space>", base: Path | None = None) -> SearchSpace:
+    """Build and validate a space from its YAML mapping; errors name ``source``."""
+    try:
+        if not isinstance(data, Mapping):
+            raise SpaceError(f"a search space must be a mapping, got {type(data).__name__}")
+        unknown = [str(key) for key in data if key not in _TOP_KEYS]
+        if unknown:
+            raise SpaceError(
+                f"unknown key(s) {', '.join(sorted(unknown))}; expected {', '.join(sorted(_TOP_KEYS))}"
+            )
+        if "reference" not in data:
+            raise SpaceError("missing key 'reference' (e.g. reference: b0)")
+        reference = _resolve_reference(data["reference"], base)
+        divisor = _integer(data.get("divisor", 8), "divisor")
+        if not 1 <= divisor <= 64:
+            raise SpaceError(f"divisor must be within 1..64, got {divisor}")
+        common = _parse_choices(data.get("choices"), "choices")
+        overrides = data.get("stages") or {}
+        if not isinstance(overrides, Mapping):
+            raise SpaceError("stages must map stage numbers (1 = first) to choice overrides")
+        per_stage: dict[int, dict[str, list[Any]]] = {}
+        for key, value in overrides.items():
+            number = _integer(key, "stages") if not isinstance(key, bool) else 0
+            if not 1 <= number <= len(reference.stages):
+                raise SpaceError(
+                    f"stages: no stage {key!r}; the reference has stages 1..{len(reference.stages)}"
+                )
+            per_stage[number] = _parse_choices(value, f"stages.{number}")
+        stages = tuple(
+            _resolve_stage(stage, {**common, **per_stage.get(n, {})}, divisor, f"stage {n}")
+            for n, stage in enumerate(reference.stages, 1)
+        )
+        name = str(data.get("name") or (Path(source).stem if source else "space"))
+        return SearchSpace(name=name, reference=reference, stages=stages, divisor=divisor, source=source)
+    except UserError as exc:
+        raise SpaceError(f"{source}: {exc}") from None
+
+
+def load_space(path: str | Path | None = None) -> SearchSpace:
+    """Read a search space: ``None`` or ``mnasnet`` is the packaged MnasNet space, else a YAML file."""
+    if path is None or str(path) in {"mnasnet", DEFAULT_SPACE}:
+        text, source, base = builtin_yaml(DEFAULT_SPACE), DEFAULT_SPACE, None
+    else:
+        file = Path(path)
+        try:
+            text = file.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            raise SpaceError(f"search space file not found: {file}") from None
+        except IsADirectoryError:
+            raise SpaceError(f"search space path is a directory, not a YAML file: {file}") from None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise SpaceError(f"cannot read search space file {file}: {exc}") from None
+        source, base = str(file), file.parent
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise SpaceError(f"{source}: not valid YAML ({first})") from None
+    return space_from_dict(data, source, base)
+
+
+__all__ = [
+    "CHOICE_KEYS",
+    "MacRange",
+    "SearchSpace",
+    "SpaceError",
+    "StageChoices",
+    "load_space",
+    "round_channels",
+    "skip_name",
+    "space_from_dict",
+]
