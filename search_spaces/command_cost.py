@@ -50,9 +50,6 @@ def resolve_arch(text: str) -> tuple[str, ArchSpec]:
     text = text.strip()
     if not text:
         raise UserError("--arch is empty; give b0..b7, a YAML file or an architecture code")
-    path = Path(text)
-    if path.is_file():
-        return path.name, load_arch_file(path)
     if "|" in text:
         return "code", arch_from_code(text)
     if _OFFICIAL_RE.match(text):
@@ -65,7 +62,12 @@ def resolve_arch(text: str) -> tuple[str, ArchSpec]:
                 return "efficientnet-b0", reference_b0()
             raise UserError(f"unknown architecture {text!r}; expected b0, a YAML file or a code") from None
         return f"efficientnet-{text.lower()[-2:]}", arch
-    if path.suffix.lower() in {".yaml", ".yml"} or "/" in text or path.exists():
+    path = Path(text)
+    try:
+        looks_like_file = path.exists() or path.suffix.lower() in {".yaml", ".yml"} or "/" in text
+    except OSError:  # e.g. a name too long for the file system
+        looks_like_file = False
+    if looks_like_file:
         return path.name, load_arch_file(path)
     raise UserError(f"unknown architecture {text!r}; expected b0..b7, a YAML file or an architecture code")
 
