@@ -1,0 +1,216 @@
+"""Write a (scaled) architecture as a file other tools can train or serve.
+
+The search ends in an :class:`~search_spaces.arch.ArchSpec`; users train the final network with
+the tools they already use. This module writes it in four forms:
+
+- ``yaml``: the architecture itself (``search_spaces.arch_yaml``), readable by every command;
+- ``state-dict``: ``torch.save(model.state_dict())`` of :func:`search_spaces.builder.build_model`
+  (load it back with ``torch.load(path, weights_only=True)`` into the same ``build_model``);
+- ``torchscript``: ``torch.jit.script`` of the model, so it keeps its training behaviour (dropout,
+  stochastic depth) and runs without this package; tracing (eval mode) is the fallback if the
+  model cannot be scripted. TorchScript is deprecated upstream but still the one self-contained
+  format ``torch.jit.load`` reads in C++ and Python;
+- ``onnx``: the eval-mode graph with a dynamic batch axis at the architecture's resolution,
+  input ``input`` (N, C, H, W) float32, output ``logits``. torch >= 2.9 exports through
+  ``torch.export`` and needs ``onnxscript``; without it the legacy TorchScript-based exporter
+  (``dynamo=False``, deprecated but present in torch 2.14) is used.
+
+Weights (``--weights``) are read with ``torch.load(..., weights_only=True)`` and must fit the
+architecture exactly (strict ``load_state_dict``); a mismatch is one :class:`UserError` line.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from search_spaces.arch import ArchSpec
+from search_spaces.errors import UserError
+
+FORMATS: tuple[str, ...] = ("yaml", "torchscript", "onnx", "state-dict")
+#: Batch size of the example input: 2 so the exporter cannot specialise the batch axis to 1.
+_EXAMPLE_BATCH = 2
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    """What was written: the file, its format, and how (exporter used, weights or fresh)."""
+
+    path: Path
+    format: str
+    exporter: str
+    weights: str | None
+    bytes: int
+
+
+def load_weights(model: Any, path: str | Path) -> None:
+    """Load a state dict saved by ``torch.save`` into ``model`` (strict); UserError if it does not fit.
+
+    Accepts a plain state dict or a checkpoint dict holding one under ``state_dict`` or ``model``
+    (what common training loops save).
+    """
+    import pickle
+
+    import torch
+
+    path = Path(path)
+    if not path.is_file():
+        raise UserError(f"weights file not found: {path}")
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError:
+        raise UserError(
+            f"cannot read weights {path}: not a tensors-only torch.save file (weights_only=True refuses it)"
+        ) from None
+    except (RuntimeError, EOFError, OSError, ValueError) as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise UserError(f"cannot read weights {path}: {first[:200]}") from None
+    if isinstance(state, dict):
+        for key in ("state_dict", "model"):
+            if key in state and isinstance(state[key], dict):
+                state = state[key]
+                break
+    if not isinstance(state, dict) or not all(isinstance(v, torch.Tensor) for v in state.values()):
+        raise UserError(f"{path} does not hold a state dict (a mapping of parameter names to tensors)")
+    own = model.state_dict()
+    missing = sorted(set(own) - set(state))
+    unexpected = sorted(set(state) - set(own))
+    wrong_shape = sorted(k for k in set(own) & set(state) if tuple(own[k].shape) != tuple(state[k].shape))
+    if missing or unexpected or wrong_shape:
+        detail = []
+        if missing:
+            detail.append(f"{len(missing)} missing (first {missing[0]})")
+        if unexpected:
+            detail.append(f"{len(unexpected)} unexpected (first {unexpected[0]})")
+        if wrong_shape:
+            key = wrong_shape[0]
+            detail.append(
+                f"{len(wrong_shape)} of another shape (first {key}: "
+                f"{tuple(state[key].shape)} vs {tuple(own[key].shape)})"
+            )
+        raise UserError(f"weights {path} do not fit this architecture: {'; '.join(detail)}")
+    model.load_state_dict(state, strict=True)
+
+
+def build(
+    arch: ArchSpec, num_classes: int = 1000, in_channels: int = 3, weights: str | Path | None = None
+) -> Any:
+    """The network for ``arch`` (fresh torchvision-style init, or ``weights``), in eval mode."""
+    from search_spaces.builder import build_model
+
+    model = build_model(arch, num_classes=num_classes, in_channels=in_channels)
+    if weights is not None:
+        load_weights(model, weights)
+    return model.eval()
+
+
+def example_input(arch: ArchSpec, in_channels: int, seed: int = 0) -> Any:
+    """A fixed random input (batch 2) at the architecture's resolution."""
+    import torch
+
+    generator = torch.Generator().manual_seed(seed)
+    return torch.randn(_EXAMPLE_BATCH, in_channels, arch.resolution, arch.resolution, generator=generator)
+
+
+def onnx_exporter() -> str:
+    """``"dynamo"`` (torch.export-based, needs onnxscript) when available, else ``"legacy"``."""
+    return "dynamo" if importlib.util.find_spec("onnxscript") is not None else "legacy"
+
+
+def _export_onnx(model: Any, x: Any, path: Path, exporter: str) -> None:
+    import torch
+
+    common = {"input_names": ["input"], "output_names": ["logits"]}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        if exporter == "dynamo":
+            batch = torch.export.Dim("batch", min=1, max=65536)
+            program = torch.onnx.export(
+                model, (x,), dynamo=True, dynamic_shapes=({0: batch},), verbose=False, **common
+            )
+            program.save(str(path))
+        else:
+            torch.onnx.export(
+                model, (x,), str(path), dynamo=False, dynamic_axes={"input": {0: "batch"}}, **common
+            )
+
+
+def _export_torchscript(model: Any, x: Any, path: Path) -> str:
+    import torch
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            scripted = torch.jit.script(model)
+            how = "script"
+        except Exception:  # noqa: BLE001 - any scripting failure falls back to tracing
+            scripted = torch.jit.trace(model, (x,))
+            how = "trace (eval mode)"
+        scripted.save(str(path))
+    return how
+
+
+def export(
+    arch: ArchSpec,
+    fmt: str,
+    out: str | Path,
+    weights: str | Path | None = None,
+    num_classes: int = 1000,
+    in_channels: int = 3,
+    name: str | None = None,
+    exporter: str | None = None,
+) -> ExportResult:
+    """Write ``arch`` as ``fmt`` (one of :data:`FORMATS`) to ``out``; parents are created.
+
+    ``exporter`` picks the ONNX exporter (``"dynamo"`` or ``"legacy"``); None chooses
+    :func:`onnx_exporter`.
+    """
+    if fmt not in FORMATS:
+        raise UserError(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")
+    out = Path(out)
+    if out.exists() and out.is_dir():
+        raise UserError(f"--out {out} is a directory; give a file name")
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UserError(f"cannot create {out.parent}: {exc.strerror or exc}") from None
+    if fmt == "yaml":
+        if weights is not None:
+            raise UserError("--weights has no effect with --format yaml (it writes the architecture only)")
+        from search_spaces.arch_yaml import arch_to_yaml
+
+        _write_text(out, arch_to_yaml(arch, name))
+        return ExportResult(out, fmt, "arch_to_yaml", None, out.stat().st_size)
+
+    import torch
+
+    model = build(arch, num_classes, in_channels, weights)
+    x = example_input(arch, in_channels)
+    try:
+        with torch.no_grad():
+            if fmt == "state-dict":
+                torch.save(model.state_dict(), out)
+                how = "torch.save"
+            elif fmt == "torchscript":
+                how = _export_torchscript(model, x, out)
+            else:
+                how = exporter or onnx_exporter()
+                if how not in ("dynamo", "legacy"):
+                    raise UserError(f"unknown ONNX exporter {how!r}; expected dynamo or legacy")
+                _export_onnx(model, x, out, how)
+    except OSError as exc:
+        raise UserError(f"cannot write {out}: {exc.strerror or exc}") from None
+    return ExportResult(out, fmt, how, None if weights is None else str(weights), out.stat().st_size)
+
+
+def _write_text(path: Path, text: str) -> None:
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise UserError(f"cannot write {path}: {exc.strerror or exc}") from None
+
+
+__all__ = ["FORMATS", "ExportResult", "build", "example_input", "export", "load_weights", "onnx_exporter"]
