@@ -13,7 +13,7 @@ from search_spaces.audit import fvcore_macs, largest_activation
 from search_spaces.builder import build_model
 from search_spaces.cost import Cost, cost_breakdown, count_cost
 from search_spaces.errors import SpecError, UserError
-from tests.search_spaces.arch_strategies import archs
+from tests.search_spaces.arch_strategies import FIXED, archs
 
 torch.set_num_threads(1)
 
@@ -53,7 +53,7 @@ def test_parts_add_up_to_the_total():
     assert [p.out_size for p in parts] == [112, 112, 56, 28, 14, 14, 7, 7, 7, 1]
 
 
-@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=80, suppress_health_check=[HealthCheck.too_slow], **FIXED)
 @given(archs(max_stages=3, max_channels=24, max_layers=2), st.integers(8, 41), st.integers(1, 12))
 def test_random_archs_match_fvcore_and_numel(arch, resolution, num_classes):
     in_channels = 1 + resolution % 3
@@ -64,7 +64,7 @@ def test_random_archs_match_fvcore_and_numel(arch, resolution, num_classes):
     )
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=60, **FIXED)
 @given(archs(max_stages=6, max_channels=200, max_layers=4))
 def test_random_archs_params_match_numel(arch):
     assert count_cost(arch, num_classes=7, in_channels=1).params == _numel(arch, 7, 1)
