@@ -21,10 +21,10 @@ from search_spaces.errors import UserError
 
 #: (module path) of every subcommand, in the order ``effsearch --help`` lists them.
 COMMAND_MODULES: tuple[str, ...] = (
-    "search_spaces.command_cost",
     "search_spaces.command_space",
     "nas.command_evaluate",
     "nas.command_baseline",
+    "scaling_search.command_cost",
     "scaling_search.command_scale",
     "scaling_search.command_coefficients",
     "scaling_search.command_export",

@@ -44,7 +44,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def resolve_arch(text: str) -> tuple[str, ArchSpec]:
     """(label, spec) for an ``--arch`` value: a released name, a file, or a code."""
-    from search_spaces.arch_yaml import load_arch_file, reference_b0
+    from search_spaces.arch_yaml import load_arch_file
     from search_spaces.codes import arch_from_code
 
     text = text.strip()
@@ -53,14 +53,9 @@ def resolve_arch(text: str) -> tuple[str, ArchSpec]:
     if "|" in text:
         return "code", arch_from_code(text)
     if _OFFICIAL_RE.match(text):
-        try:
-            from scaling_search.official import official_arch
+        from scaling_search.official import official_arch
 
-            arch = official_arch(text)
-        except ImportError:  # scaling_search missing: only B0 is known here
-            if text.lower().removeprefix("efficientnet-").removeprefix("efficientnet_") == "b0":
-                return "efficientnet-b0", reference_b0()
-            raise UserError(f"unknown architecture {text!r}; expected b0, a YAML file or a code") from None
+        arch = official_arch(text)
         return f"efficientnet-{text.lower()[-2:]}", arch
     path = Path(text)
     try:
