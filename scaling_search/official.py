@@ -9,9 +9,10 @@ torchvision's parameter counts, which is the check that our builder and our roun
 Published sizes are kept as the paper printed them (``"7.8M"``, ``"0.70B"``) so a report can
 show ours at the same precision (:func:`printed_like`). The paper's FLOPS are not all what the
 released models compute: conv+linear multiply-adds of the released B1, B4, B5, B7 at their own
-resolutions print as 0.69B, 4.4B, 10B, 38B (paper 0.70B, 4.2B, 9.9B, 37B), and B2 has 9.1M
-parameters (paper 9.2M). ``torchvision_macs`` records the released numbers (fvcore, conv+linear,
-torchvision 0.29.1, 1000 classes) so both can be shown side by side.
+resolutions print as 0.69B, 4.4B, 10.3B, 38B (paper 0.70B, 4.2B, 9.9B, 37B), and B2 has 9.1M
+parameters (paper 9.2M); independent counters find the same gaps (Lyken17/pytorch-OpCounter
+issue 69), so they are the paper's, not the rounding's. ``torchvision_macs`` records the released
+numbers (fvcore, conv+linear, torchvision 0.29.1, 1000 classes) so both can be shown side by side.
 """
 
 from __future__ import annotations
@@ -115,6 +116,17 @@ def official_arch(name_or_phi: str | int) -> ArchSpec:
     return scale_arch(base, row.width, row.depth, row.resolution, dropout=row.dropout)
 
 
+def official_point(name_or_phi: str | int):
+    """The released model as a :class:`~scaling_search.scale.ScaledPoint` (nominal = table values)."""
+    from scaling_search.scale import ScaledPoint
+
+    row = official_model(name_or_phi)
+    base = replace(reference_b0(), drop_connect=DROP_CONNECT)
+    return ScaledPoint.of(
+        base, row.phi, row.width, row.depth, official_arch(row.phi), row.resolution / base.resolution
+    )
+
+
 __all__ = [
     "DROP_CONNECT",
     "OFFICIAL",
@@ -125,14 +137,3 @@ __all__ = [
     "printed_like",
     "printed_value",
 ]
-
-
-def official_point(name_or_phi: str | int):
-    """The released model as a :class:`~scaling_search.scale.ScaledPoint` (nominal = table values)."""
-    from scaling_search.scale import ScaledPoint
-
-    row = official_model(name_or_phi)
-    base = replace(reference_b0(), drop_connect=DROP_CONNECT)
-    return ScaledPoint.of(
-        base, row.phi, row.width, row.depth, official_arch(row.phi), row.resolution / base.resolution
-    )
