@@ -1,0 +1,170 @@
+"""``effsearch report``: the studies of a storage, or one study as tables, CSV, JSON or HTML.
+
+Without ``--study`` it lists every study (kind, trials by state, best value, last activity).
+With one: rich tables in the terminal (default), the full trial table as CSV or JSON (to stdout
+or ``--out``), or the self-contained HTML dashboard (``--out``, default
+``runs/<study>/report.html``). Reading never creates anything: a misspelt SQLite path is an
+error, not a new empty database. Works while a search is still writing the study.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+from pathlib import Path
+from typing import Any
+
+from search_spaces.errors import UserError
+
+NAME = "report"
+HELP = "Show search results: list studies, or one study as tables, CSV, JSON or an offline HTML dashboard"
+FORMATS = ("table", "csv", "json", "html")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--storage",
+        default=None,
+        metavar="URL",
+        help="Optuna storage URL (default: sqlite:///runs/effsearch.db, the search's default)",
+    )
+    parser.add_argument(
+        "--study", default=None, metavar="NAME", help="study to report (default: list studies)"
+    )
+    parser.add_argument(
+        "--format",
+        default="table",
+        choices=FORMATS,
+        help="table (terminal), csv/json (every trial, one row each), html (offline dashboard)",
+    )
+    parser.add_argument(
+        "--out",
+        default=None,
+        metavar="FILE",
+        help="write here instead of stdout (html: default runs/<study>/report.html)",
+    )
+    parser.add_argument("--top", type=int, default=10, metavar="K", help="leaderboard size (default 10)")
+
+
+def default_html_path(study_name: str) -> Path:
+    """``runs/<study>/report.html`` with the study name made safe as a folder name."""
+    safe = re.sub(r"[^A-Za-z0-9._-]+", "_", study_name).strip("._") or "study"
+    return Path("runs") / safe / "report.html"
+
+
+def _write_text(text: str, out: str | None) -> None:
+    if out is None:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        return
+    path = Path(out)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise UserError(f"cannot write {out}: {exc.strerror or exc}") from None
+    print(f"wrote {path}")
+
+
+def _json_document(study: Any, frame: Any) -> str:
+    import json
+
+    from results.stats import search_cost
+    from results.tables import study_kind, study_settings
+
+    records = json.loads(frame.to_json(orient="records", date_format="iso", date_unit="s"))
+    document = {
+        "study": study.study_name,
+        "kind": study_kind(study),
+        "directions": [d.name.lower() for d in study.directions],
+        "settings": study_settings(study),
+        "created_by": study.user_attrs.get("created_by", ""),
+        "cost": search_cost(frame).to_dict(),
+        "trials": records,
+    }
+    return json.dumps(document, indent=2, default=str, allow_nan=False) + "\n"
+
+
+def _list(storage: Any, args: argparse.Namespace, label: str) -> int:
+    import json
+
+    from results.storage import list_studies
+
+    infos = list_studies(storage)
+    if args.format == "html":
+        raise UserError("--format html needs --study NAME (run without --study to list the studies)")
+    if args.format == "json":
+        _write_text(json.dumps([i.to_dict() for i in infos], indent=2) + "\n", args.out)
+        return 0
+    if args.format == "csv":
+        import pandas as pd
+
+        rows = []
+        for info in infos:
+            row = info.to_dict()
+            row["directions"] = ",".join(row["directions"])
+            states = row.pop("states")
+            row.update({f"n_{s}": n for s, n in states.items()})
+            rows.append(row)
+        _write_text(pd.DataFrame(rows).to_csv(index=False), args.out)
+        return 0
+    from results.terminal import print_study_list
+
+    console = _console(args.out)
+    print_study_list(infos, console, label)
+    _close(console, args.out)
+    return 0
+
+
+def _console(out: str | None) -> Any:
+    from rich.console import Console
+
+    if out is None:
+        return Console()
+    try:
+        Path(out).parent.mkdir(parents=True, exist_ok=True)
+        handle = open(out, "w", encoding="utf-8")  # noqa: SIM115 - closed by _close
+    except OSError as exc:
+        raise UserError(f"cannot write {out}: {exc.strerror or exc}") from None
+    return Console(file=handle, width=200, no_color=True)
+
+
+def _close(console: Any, out: str | None) -> None:
+    if out is not None:
+        console.file.close()
+        print(f"wrote {out}")
+
+
+def run(args: argparse.Namespace) -> int:
+    from results.storage import DEFAULT_STORAGE, load_study, mask_password, open_storage
+
+    if args.top < 1:
+        raise UserError(f"--top must be at least 1, got {args.top}")
+    url = args.storage or DEFAULT_STORAGE
+    storage = open_storage(url)
+    label = mask_password(url)
+    if not args.study:
+        return _list(storage, args, label)
+    study = load_study(storage, args.study)
+    if args.format == "html":
+        from results.html import write_report
+
+        path = write_report(url, args.study, args.out or default_html_path(args.study))
+        print(f"wrote {path} (open it in a browser; it works offline)")
+        return 0
+    if args.format == "table":
+        from results.terminal import print_study
+
+        console = _console(args.out)
+        print_study(study, console, k=args.top, storage_label=label)
+        _close(console, args.out)
+        return 0
+    from results.tables import frame_for_export, trials_frame
+
+    frame = trials_frame(study)
+    if args.format == "csv":
+        _write_text(frame_for_export(frame).to_csv(index=False), args.out)
+    else:
+        _write_text(_json_document(study, frame), args.out)
+    return 0

@@ -1,0 +1,332 @@
+"""The terminal report: rich tables of a study, or of every study in a storage.
+
+What a person wants at a glance after (or during) a search: what it was asked to do (settings),
+what it cost, the leaderboard, the Pareto front, what the winners chose per stage, and for a
+coefficients study the grid with its winner. Architectures are shown in a compact per-stage
+notation (``MB6 k5 se ×2 →40``: MBConv expansion 6, 5x5 kernel, squeeze-excite, 2 layers,
+40 output channels); the exact code is in ``--format csv/json``.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING, Any
+
+from results.coefficients import coefficient_trials, constraint_band, scaling_comparison, winner
+from results.leaderboard import leaderboard, rank_column
+from results.pareto import pareto_front
+from results.stats import choice_stats, search_cost
+from results.tables import (
+    STAGE_CHOICES,
+    reward_exponent,
+    study_kind,
+    study_settings,
+    target_macs,
+    trials_frame,
+)
+
+if TYPE_CHECKING:  # pragma: no cover - typing only
+    import optuna
+    import pandas as pd
+    from rich.console import Console
+
+    from results.storage import StudyInfo
+
+
+def _num(value: Any, spec: str, suffix: str = "") -> str:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return "—"
+    return f"{number:{spec}}{suffix}" if math.isfinite(number) else "—"
+
+
+def _mega(value: Any, spec: str = ".1f") -> str:
+    try:
+        return _num(float(value) / 1e6, spec, "M")
+    except (TypeError, ValueError):
+        return "—"
+
+
+def _duration(seconds: float | None) -> str:
+    if seconds is None or not math.isfinite(seconds):
+        return "—"
+    if seconds < 120:
+        return f"{seconds:.1f}s"
+    if seconds < 7200:
+        return f"{seconds / 60:.1f}min"
+    return f"{seconds / 3600:.2f}h"
+
+
+def compact_stages(code: str) -> str:
+    """Per-stage shorthand of an architecture code, e.g. ``MB6k5se×2→40 DSk3×1→16``."""
+    from search_spaces.codes import arch_from_code
+    from search_spaces.errors import UserError
+
+    try:
+        arch = arch_from_code(code)
+    except UserError:
+        return code or "—"
+    parts = []
+    for stage in arch.stages:
+        op = {"mbconv": f"MB{stage.expansion}", "dsconv": "DS", "conv": "CV"}.get(stage.op, stage.op)
+        se = "se" if stage.se_ratio > 0 else ""
+        skip = "" if stage.skip else "!"
+        parts.append(f"{op}k{stage.kernel}{se}{skip}×{stage.layers}→{stage.out_channels}")
+    return " ".join(parts)
+
+
+def print_study_list(infos: list[StudyInfo], console: Console, storage_label: str = "") -> None:
+    """The studies of a storage: kind, trials by state, best value, last activity."""
+    from rich.table import Table
+
+    if not infos:
+        console.print(f"No studies in {storage_label or 'this storage'} yet.")
+        return
+    table = Table(
+        title=f"Studies in {storage_label}" if storage_label else "Studies",
+        title_justify="left",
+        caption="trials: total (complete/pruned/failed/running); best value: objective of the best trial",
+        caption_justify="left",
+    )
+    table.add_column("study", overflow="fold")
+    table.add_column("kind", overflow="fold")
+    table.add_column("trials", justify="right", no_wrap=True)
+    table.add_column("best value", justify="right", no_wrap=True)
+    table.add_column("last activity", no_wrap=True)
+    for info in infos:
+        states = "/".join(str(info.states.get(s, 0)) for s in ("complete", "pruned", "fail", "running"))
+        best = _num(info.best_value, ".4f")
+        if info.best_trial is not None:
+            best += f" #{info.best_trial}"
+        table.add_row(
+            info.name,
+            info.kind or "—",
+            f"{info.n_trials} ({states})",
+            best,
+            info.last_activity.strftime("%Y-%m-%d %H:%M") if info.last_activity else "—",
+        )
+    console.print(table)
+
+
+def _settings_line(study: optuna.Study) -> str:
+    settings = study_settings(study)
+    target = target_macs(study)
+    bits = []
+    if target:
+        bits.append(f"target T = {target / 1e6:.0f}M MACs")
+    if "reward_kind" in settings or target:
+        bits.append(f"{settings.get('reward_kind', 'soft')} reward, w = {reward_exponent(study):g}")
+    for key in ("dataset", "space", "sampler", "search_resolution"):
+        if key in settings:
+            bits.append(f"{key} {settings[key]}")
+    return " · ".join(bits)
+
+
+def _cost_table(frame: pd.DataFrame) -> Any:
+    from rich.table import Table
+
+    cost = search_cost(frame)
+    table = Table(title="Search cost", title_justify="left", show_header=False)
+    table.add_column("what")
+    table.add_column("value")
+    table.add_row("trials", str(cost.n_trials))
+    table.add_row("by outcome", ", ".join(f"{n} {s}" for s, n in cost.by_status.items()) or "—")
+    table.add_row("trained", f"{cost.n_trained} trials, {cost.total_epochs} epochs")
+    table.add_row(
+        "training time",
+        f"{_duration(cost.total_train_s)} total, {_duration(cost.mean_train_s)} mean, "
+        f"{_duration(cost.median_train_s)} median per trained trial",
+    )
+    table.add_row(
+        "throughput",
+        f"{_num(cost.candidates_per_hour, '.1f')} candidates/h, "
+        f"{_num(cost.trained_per_hour, '.1f')} trained/h over {_duration(cost.elapsed_s)}",
+    )
+    if cost.mean_images_per_s:
+        table.add_row("training speed", f"{cost.mean_images_per_s:.0f} images/s mean")
+    if cost.devices:
+        table.add_row("devices", ", ".join(cost.devices))
+    return table
+
+
+def _leaderboard_table(frame: pd.DataFrame, k: int) -> Any:
+    from rich.table import Table
+
+    top = leaderboard(frame, k=k)
+    by = rank_column(frame)
+    table = Table(title=f"Leaderboard (top {k} by {by}; B0 = reference)", title_justify="left")
+    for name in ("#", "trial", "reward", "acc.", "MACs", "params", "time"):
+        table.add_column(name, justify="right", no_wrap=True)
+    table.add_column("stages", overflow="fold", ratio=1, min_width=20)
+    for row in top.to_dict("records"):
+        table.add_row(
+            str(row["rank"]),
+            f"{row['number']}{' B0' if row['role'] == 'reference' else ''}",
+            _num(row["reward"], ".2%"),
+            _num(row["accuracy"], ".2%"),
+            _mega(row["macs"]),
+            _mega(row["params"], ".2f"),
+            _duration(_float(row["wall_s"])),
+            compact_stages(row["arch_code"]),
+        )
+    return table
+
+
+def _float(value: Any) -> float | None:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return number if math.isfinite(number) else None
+
+
+def _pareto_table(frame: pd.DataFrame) -> Any:
+    from rich.table import Table
+
+    front = pareto_front(frame)
+    table = Table(title="Pareto front (accuracy vs MACs)", title_justify="left")
+    for name in ("trial", "MACs", "acc.", "reward"):
+        table.add_column(name, justify="right", no_wrap=True)
+    table.add_column("stages", overflow="fold", ratio=1, min_width=20)
+    for row in front.to_dict("records"):
+        table.add_row(
+            str(row["number"]),
+            _mega(row["macs"]),
+            _num(row["accuracy"], ".2%"),
+            _num(row["reward"], ".2%"),
+            compact_stages(row["arch_code"]),
+        )
+    return table
+
+
+def _choices_table(frame: pd.DataFrame, k: int) -> Any | None:
+    from rich.table import Table
+
+    stats = choice_stats(frame, k=k)
+    if not len(stats):
+        return None
+    stages = sorted({s for s in stats["stage"] if isinstance(s, int)})
+    top_n = len(leaderboard(frame, k=k))
+    table = Table(
+        title=f"What the top {top_n} chose: most common value per stage (how many of the {top_n})",
+        title_justify="left",
+    )
+    table.add_column("choice", no_wrap=True)
+    for stage in stages:
+        table.add_column(f"s{stage}", justify="center", no_wrap=True)
+    for choice in STAGE_CHOICES:
+        part = stats[stats["choice"] == choice]
+        if not len(part):
+            continue
+        cells = []
+        for stage in stages:
+            rows = part[part["stage"] == stage].sort_values("top_count", ascending=False, kind="stable")
+            if not len(rows):
+                cells.append("—")
+                continue
+            best = rows.iloc[0]
+            cells.append(f"{_short(choice, best['value'])} {best['top_count']}")
+        table.add_row(choice, *cells)
+    return table
+
+
+def _short(choice: str, value: Any) -> str:
+    """A choice value in a few characters (the choices table must fit 80 columns)."""
+    if choice == "op":
+        return {"mbconv": "MB", "dsconv": "DS", "conv": "CV"}.get(str(value), str(value))
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
+
+def _coefficients_tables(frame: pd.DataFrame, study: optuna.Study) -> list[Any]:
+    from rich.table import Table
+
+    grid = coefficient_trials(frame)
+    if not len(grid):
+        return []
+    band = constraint_band(study_settings(study))
+    best = winner(frame, band)
+    by = rank_column(grid) if (grid["status"] == "complete").any() else "reward"
+    grid = grid.sort_values(by, ascending=False, na_position="last", kind="stable")
+    table = Table(
+        title=f"Coefficient grid (accepted α·β²·γ² in [{band[0]:g}, {band[1]:g}])",
+        title_justify="left",
+    )
+    with_reward = bool(grid["reward"].notna().any())  # the coefficient search optimises accuracy
+    names = ["trial", "α", "β", "γ", "φ", "α·β²·γ²", "MACs ×", "accuracy"] + (
+        ["reward"] if with_reward else []
+    )
+    for name in [*names, "status"]:
+        table.add_column(name, justify="left" if name == "status" else "right", no_wrap=True)
+    for row in grid.to_dict("records"):
+        mark = " ★" if best is not None and int(best["number"]) == int(row["number"]) else ""
+        cells = [
+            f"{row['number']}{mark}",
+            _num(row["alpha"], ".3g"),
+            _num(row["beta"], ".3g"),
+            _num(row["gamma"], ".3g"),
+            _num(row.get("phi"), "g"),
+            _num(row.get("constraint"), ".3f"),
+            _num(row.get("macs_ratio"), ".3f"),
+            _num(row["accuracy"], ".2%"),
+        ]
+        if with_reward:
+            cells.append(_num(row["reward"], ".2%"))
+        table.add_row(*cells, row["status"])
+    out = [table]
+    comparison = scaling_comparison(frame, band)
+    if len(comparison):
+        cmp_table = Table(title="Compound vs single-dimension scaling", title_justify="left")
+        for name in ("method", "trial", "φ", "MACs", "accuracy"):
+            cmp_table.add_column(name, justify="left" if name == "method" else "right")
+        shown = comparison[(comparison["method"] == "baseline") | (comparison["role"] != "reference")]
+        for row in shown.to_dict("records"):
+            cmp_table.add_row(
+                row["method"],
+                str(row["number"]),
+                _num(row.get("phi"), "g"),
+                _mega(row["macs"]),
+                _num(row["accuracy"], ".2%"),
+            )
+        out.append(cmp_table)
+    return out
+
+
+def print_study(study: optuna.Study, console: Console, k: int = 10, storage_label: str = "") -> None:
+    """Every table of the terminal report for one study."""
+    from rich.panel import Panel
+
+    frame = trials_frame(study)
+    kind = study_kind(study) or "study"
+    lines = [f"[bold]{study.study_name}[/bold] · {kind} · {len(frame)} trials"]
+    if storage_label:
+        lines.append(f"storage {storage_label}")
+    settings = _settings_line(study)
+    if settings:
+        lines.append(settings)
+    console.print(Panel("\n".join(lines), expand=False))
+    if not len(frame):
+        console.print("This study has no trials yet.")
+        return
+    console.print(_cost_table(frame))
+    if kind == "coefficients":
+        for table in _coefficients_tables(frame, study):
+            console.print(table)
+        return
+    if not len(leaderboard(frame, k=1)):
+        console.print("No trial has finished training yet.")
+        return
+    console.print(_leaderboard_table(frame, k))
+    console.print(_pareto_table(frame))
+    choices = _choices_table(frame, k)
+    if choices is not None:
+        console.print(choices)
+    for table in _coefficients_tables(frame, study):
+        console.print(table)
+
+
+__all__ = ["compact_stages", "print_study", "print_study_list"]
