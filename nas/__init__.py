@@ -1,0 +1,1 @@
+"""Proxy evaluation and baseline search."""
