@@ -235,14 +235,14 @@ class ReinforceSampler(BaseSampler):
             delta = reward - state.mean
             state.mean += delta / state.count
             state.m2 += delta * (reward - state.mean)
-        if advantage == 0.0:
-            return
         for name, value in trial.params.items():
             distribution = trial.distributions.get(name)
             if not isinstance(distribution, CategoricalDistribution):
                 continue
             choices = tuple(distribution.choices)
             logits = state.logits_for(name, choices)
+            if advantage == 0.0:
+                continue
             onehot = np.zeros(len(choices))
             onehot[choices.index(value)] = 1.0
             logits += self.learning_rate * advantage * (onehot - self._probs(logits))

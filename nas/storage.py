@@ -55,22 +55,46 @@ def normalize_url(url: str) -> str:
 
 
 def _sqlite_prepare(url: str) -> bool:
-    """Create the parent folder of a SQLite file; returns whether the database is in memory."""
+    """Create the parent folder of a SQLite file and switch it to WAL; returns whether it is in memory.
+
+    A search writes a dozen user attributes per trial, each its own commit. In SQLite's default
+    rollback-journal mode every commit is a full fsync; write-ahead logging with
+    ``synchronous=NORMAL`` (see :func:`_sqlite_pragmas`) keeps the database consistent after a
+    crash, makes commits an order of magnitude cheaper, and lets readers (optuna-dashboard, a
+    report) read while the search writes.
+    """
+    import sqlite3
+
     from sqlalchemy.engine import make_url
 
     database = make_url(url).database or ""
     if database in ("", ":memory:") or database.startswith("file::memory:"):
         return True
-    parent = Path(database).expanduser().parent
+    path = Path(database).expanduser()
     try:
-        parent.mkdir(parents=True, exist_ok=True)
+        path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise UserError(
-            f"cannot create the folder {parent} for storage {url}: {exc.strerror or exc}"
+            f"cannot create the folder {path.parent} for storage {url}: {exc.strerror or exc}"
         ) from None
-    if Path(database).is_dir():
+    if path.is_dir():
         raise UserError(f"storage {url} points to a directory, not a database file")
+    try:
+        connection = sqlite3.connect(path, timeout=60)
+        try:
+            connection.execute("PRAGMA journal_mode=WAL")
+        finally:
+            connection.close()
+    except sqlite3.Error as exc:
+        raise UserError(f"cannot open SQLite database {path}: {exc}") from None
     return False
+
+
+def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
+    """Per-connection SQLite setting: WAL commits without a full fsync each."""
+    cursor = dbapi_connection.cursor()  # type: ignore[attr-defined]
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
 
 
 def open_storage(url: str | None = None, *, heartbeat: bool = True) -> optuna.storages.RDBStorage:
@@ -80,6 +104,8 @@ def open_storage(url: str | None = None, *, heartbeat: bool = True) -> optuna.st
     missing driver or an unreachable server.
     """
     import optuna
+    import sqlalchemy
+    import sqlalchemy.event
     import sqlalchemy.exc
     from optuna.exceptions import ExperimentalWarning
     from optuna.storages import RDBStorage, RetryHeartbeatStaleTrialCallback
@@ -111,7 +137,11 @@ def open_storage(url: str | None = None, *, heartbeat: bool = True) -> optuna.st
                 kwargs["heartbeat_stale_trial_callback"] = RetryHeartbeatStaleTrialCallback(
                     max_retry=MAX_RETRY
                 )
-            return RDBStorage(url, engine_kwargs=engine_kwargs, **kwargs)
+            storage = RDBStorage(url, engine_kwargs=engine_kwargs, **kwargs)
+        if url.startswith("sqlite") and not in_memory:
+            sqlalchemy.event.listen(storage.engine, "connect", _sqlite_pragmas)
+            storage.engine.dispose()  # connections opened so far lack the pragma
+        return storage
     except UserError as exc:
         raise UserError(mask_url(str(exc))) from None
     except (

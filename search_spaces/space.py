@@ -358,7 +358,9 @@ class SearchSpace:
 
     def fingerprint(self) -> str:
         """Short hash of the resolved space: two files describing the same space agree."""
-        text = json.dumps(self.to_dict(), sort_keys=True)
+        data = self.to_dict()
+        data.pop("name")  # a label, not part of which networks exist
+        text = json.dumps(data, sort_keys=True)
         return hashlib.sha256(text.encode()).hexdigest()[:12]
 
 
