@@ -89,7 +89,8 @@ def print_study_list(infos: list[StudyInfo], console: Console, storage_label: st
         caption="trials: total (complete/pruned/failed/running); best value: objective of the best trial",
         caption_justify="left",
     )
-    table.add_column("study", overflow="fold")
+    longest = max(len(info.name) for info in infos)
+    table.add_column("study", overflow="fold", min_width=min(longest, 40))
     table.add_column("kind", overflow="fold")
     table.add_column("trials", justify="right", no_wrap=True)
     table.add_column("best value", justify="right", no_wrap=True)
