@@ -29,9 +29,10 @@ if TYPE_CHECKING:  # pragma: no cover - typing only
     import optuna
 
 DEFAULT_STORAGE = "sqlite:///runs/effsearch.db"
-#: Seconds between heartbeats of a running trial.
+#: Seconds between heartbeats of a running trial (``EFFSEARCH_HEARTBEAT_INTERVAL`` overrides it).
 HEARTBEAT_INTERVAL = 30
-#: A running trial silent for this long is stale: failed and retried by the next worker.
+#: A running trial silent for this long is stale: failed and retried by the next worker
+#: (``EFFSEARCH_GRACE_PERIOD`` overrides it; see :func:`nas.workers.heartbeat_settings`).
 GRACE_PERIOD = 120
 #: How often one trial may be retried after going stale.
 MAX_RETRY = 2
@@ -127,10 +128,10 @@ def open_storage(url: str | None = None, *, heartbeat: bool = True) -> optuna.st
         if url.startswith("sqlite"):
             engine_kwargs = {"connect_args": {"timeout": 60}}
         if heartbeat and not in_memory:
-            kwargs = {
-                "heartbeat_interval": HEARTBEAT_INTERVAL,
-                "grace_period": GRACE_PERIOD,
-            }
+            from nas.workers import heartbeat_settings  # env overrides (tests, small clusters)
+
+            interval, grace = heartbeat_settings()
+            kwargs = {"heartbeat_interval": interval, "grace_period": grace}
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ExperimentalWarning)
             if kwargs:
