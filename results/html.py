@@ -491,7 +491,9 @@ def render_report(study: optuna.Study, storage_label: str = "") -> str:
     cost = search_cost(frame)
     blocks.append(
         "<section><h2>Search cost and settings</h2><pre>"
-        + _esc(json.dumps({"cost": cost.to_dict(), "settings": settings}, indent=2, default=str))
+        + _esc(
+            mask_password(json.dumps({"cost": cost.to_dict(), "settings": settings}, indent=2, default=str))
+        )
         + "</pre></section>"
     )
     meta = " · ".join(

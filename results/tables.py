@@ -157,7 +157,11 @@ def trial_row(trial: optuna.trial.FrozenTrial, n_objectives: int = 1) -> dict[st
     curve = attrs.get("curve")
     row["curve"] = [_float(x) for x in curve] if isinstance(curve, (list, tuple)) else []
     for name, value in attrs.items():
-        if name not in _KNOWN_ATTRS and name not in row and isinstance(value, (str, int, float, bool)):
+        if (
+            name not in _KNOWN_ATTRS
+            and name not in row
+            and isinstance(value, (str, int, float, bool, list, dict))
+        ):
             row[name] = value
     return row
 
@@ -266,11 +270,14 @@ def reward_exponent(study: optuna.Study) -> float:
 
 
 def frame_for_export(frame: pd.DataFrame) -> pd.DataFrame:
-    """``frame`` with text-safe cells for CSV: the curve as JSON, datetimes as ISO text."""
+    """``frame`` with text-safe cells for CSV: lists and dicts (the curve, ...) as JSON text."""
     import json
 
     out = frame.copy()
-    out["curve"] = [json.dumps(c) if isinstance(c, list) else "[]" for c in out["curve"]]
+    for column in out.columns:
+        if out[column].dtype == object and out[column].map(lambda v: isinstance(v, (list, dict))).any():
+            out[column] = [json.dumps(v) if isinstance(v, (list, dict)) else v for v in out[column]]
+    out["curve"] = [c if isinstance(c, str) else "[]" for c in out["curve"]]
     return out
 
 

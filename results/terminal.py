@@ -3,8 +3,8 @@
 What a person wants at a glance after (or during) a search: what it was asked to do (settings),
 what it cost, the leaderboard, the Pareto front, what the winners chose per stage, and for a
 coefficients study the grid with its winner. Architectures are shown in a compact per-stage
-notation (``MB6 k5 se ×2 →40``: MBConv expansion 6, 5x5 kernel, squeeze-excite, 2 layers,
-40 output channels); the exact code is in ``--format csv/json``.
+notation, the one the search prints (``M6k5x2/40``: MBConv expansion 6, 5x5 kernel, 2 layers,
+40 output channels; ``-`` no SE, ``!`` no skip); the exact code is in ``--format csv/json``.
 """
 
 from __future__ import annotations
@@ -59,7 +59,11 @@ def _duration(seconds: float | None) -> str:
 
 
 def compact_stages(code: str) -> str:
-    """Per-stage shorthand of an architecture code, e.g. ``MB6k5se×2→40 DSk3×1→16``."""
+    """Per-stage shorthand of an architecture code, as the search prints it (``M6k5x2/40``).
+
+    ``M<expansion>`` MBConv, ``D`` dsconv, ``C`` conv; ``k`` kernel, ``x`` layers, ``/`` output
+    channels; ``-`` no squeeze-excite, ``!`` no skip (:func:`nas.objective.short_arch`).
+    """
     from search_spaces.codes import arch_from_code
     from search_spaces.errors import UserError
 
@@ -67,12 +71,17 @@ def compact_stages(code: str) -> str:
         arch = arch_from_code(code)
     except UserError:
         return code or "—"
+    try:
+        from nas.objective import short_arch
+    except ImportError:  # pragma: no cover - results works without the search package
+        short_arch = None
+    if short_arch is not None:
+        return short_arch(arch)
     parts = []
     for stage in arch.stages:
-        op = {"mbconv": f"MB{stage.expansion}", "dsconv": "DS", "conv": "CV"}.get(stage.op, stage.op)
-        se = "se" if stage.se_ratio > 0 else ""
-        skip = "" if stage.skip else "!"
-        parts.append(f"{op}k{stage.kernel}{se}{skip}×{stage.layers}→{stage.out_channels}")
+        op = {"mbconv": f"M{stage.expansion}", "dsconv": "D", "conv": "C"}.get(stage.op, stage.op)
+        flags = ("" if stage.se_ratio else "-") + ("" if stage.skip else "!")
+        parts.append(f"{op}k{stage.kernel}x{stage.layers}/{stage.out_channels}{flags}")
     return " ".join(parts)
 
 
@@ -235,7 +244,7 @@ def _choices_table(frame: pd.DataFrame, k: int) -> Any | None:
 def _short(choice: str, value: Any) -> str:
     """A choice value in a few characters (the choices table must fit 80 columns)."""
     if choice == "op":
-        return {"mbconv": "MB", "dsconv": "DS", "conv": "CV"}.get(str(value), str(value))
+        return {"mbconv": "M", "dsconv": "D", "conv": "C"}.get(str(value), str(value))
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, float):

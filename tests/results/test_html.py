@@ -81,3 +81,20 @@ def test_report_of_a_study_with_only_unfinished_trials(tmp_path: Path) -> None:
     )
     text = write_report(url, "young", tmp_path / "r.html").read_text(encoding="utf-8")
     assert "No trial has finished training yet" in text
+
+
+def test_nsga2_study_without_rewards_still_gets_its_charts(tmp_path: Path) -> None:
+    from search_spaces.arch_yaml import reference_b0
+    from search_spaces.codes import arch_code
+
+    url = f"sqlite:///{tmp_path / 'n.db'}"
+    study = optuna.create_study(study_name="pareto", storage=url, directions=["maximize", "minimize"])
+    study.set_user_attr("kind", "baseline")
+    study.set_user_attr("settings", {"target_flops": 400_000_000, "objective": "accuracy,macs"})
+    code = arch_code(reference_b0())
+    for acc, macs in [(0.8, 3e8), (0.85, 4e8), (0.83, 5e8)]:
+        attrs = {"accuracy": acc, "macs": int(macs), "arch_code": code, "role": "candidate", "reason": ""}
+        study.add_trial(optuna.trial.create_trial(values=[acc, macs], user_attrs=attrs))
+    slugs = [slug for slug, _ in figures(optuna.load_study(study_name="pareto", storage=url))]
+    assert slugs[:4] == ["progress", "accuracy-macs", "sampling", "choices"]
+    assert "pareto" in write_report(url, "pareto", tmp_path / "p.html").read_text(encoding="utf-8")

@@ -107,3 +107,23 @@ def test_target_is_read_from_numbers_and_text(load: Callable[[str], optuna.Study
     assert target_macs(load("toy-baseline")) == 400_000_000
     assert target_macs(load("tiny")) == 400_000_000  # stored as "400M"
     assert target_macs(load("toy-coefficients")) is None
+
+
+def test_list_attributes_survive_csv_export_as_json(tmp_path) -> None:
+    study = optuna.create_study(storage=f"sqlite:///{tmp_path / 'l.db'}", direction="maximize")
+    attrs = {"accuracy": 0.5, "accuracies": [0.4, 0.6], "curve": [0.3, 0.5]}
+    study.add_trial(optuna.trial.create_trial(value=0.5, user_attrs=attrs))
+    frame = trials_frame(study)
+    assert frame.loc[0, "accuracies"] == [0.4, 0.6]
+    out = frame_for_export(frame)
+    assert out.loc[0, "accuracies"] == "[0.4, 0.6]" and out.loc[0, "curve"] == "[0.3, 0.5]"
+
+
+def test_two_objective_study_keeps_both_values(tmp_path) -> None:
+    study = optuna.create_study(storage=f"sqlite:///{tmp_path / 'm.db'}", directions=["maximize", "minimize"])
+    study.add_trial(
+        optuna.trial.create_trial(values=[0.9, 4e8], user_attrs={"accuracy": 0.9, "macs": 400_000_000})
+    )
+    frame = trials_frame(study)
+    assert frame.loc[0, "value_0"] == 0.9 and frame.loc[0, "value_1"] == 4e8
+    assert frame["value"].isna().all()
