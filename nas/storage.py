@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import importlib.util
 import re
+import time
 import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -98,6 +99,29 @@ def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
     cursor.close()
 
 
+def _create_rdb(factory: type, url: str, engine_kwargs: dict, kwargs: dict) -> optuna.storages.RDBStorage:
+    """``RDBStorage(...)``, retried while another worker is creating the same tables.
+
+    N workers started together on a fresh PostgreSQL database all run Optuna's ``CREATE TABLE``s
+    and version stamps; all but one fail on a duplicate catalog entry or row. Once the first one
+    commits, a retry finds the tables. Any other error is raised at once.
+    """
+    import sqlalchemy.exc
+    from optuna.exceptions import StorageInternalError
+
+    attempts = 10
+    for attempt in range(attempts):
+        try:
+            return factory(url, engine_kwargs=engine_kwargs, **kwargs)
+        except (sqlalchemy.exc.IntegrityError, sqlalchemy.exc.ProgrammingError, StorageInternalError) as exc:
+            text = str(getattr(exc, "orig", None) or exc).lower()
+            racing = any(word in text for word in ("duplicate", "already exists", "unique"))
+            if not racing or attempt == attempts - 1:
+                raise
+            time.sleep(0.2 * (attempt + 1))
+    raise AssertionError("unreachable")
+
+
 def open_storage(url: str | None = None, *, heartbeat: bool = True) -> optuna.storages.RDBStorage:
     """An Optuna RDB storage for ``url`` (default :data:`DEFAULT_STORAGE`), tables created.
 
@@ -138,7 +162,7 @@ def open_storage(url: str | None = None, *, heartbeat: bool = True) -> optuna.st
                 kwargs["heartbeat_stale_trial_callback"] = RetryHeartbeatStaleTrialCallback(
                     max_retry=MAX_RETRY
                 )
-            storage = RDBStorage(url, engine_kwargs=engine_kwargs, **kwargs)
+            storage = _create_rdb(RDBStorage, url, engine_kwargs, kwargs)
         if url.startswith("sqlite") and not in_memory:
             sqlalchemy.event.listen(storage.engine, "connect", _sqlite_pragmas)
             storage.engine.dispose()  # connections opened so far lack the pragma

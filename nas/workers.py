@@ -363,7 +363,8 @@ class SharedLoop:
     def _wait_for_lower(self, trial: optuna.trial.Trial) -> None:
         """Wait while lower-numbered trials could still fill the budget or are training this very
         candidate (a queued twin); raise :class:`NotRun` once they fill it."""
-        fixed = trial.system_attrs.get("fixed_params") or dict(trial.params) or None
+        frozen = _storage(self.study).get_trial(trial._trial_id)
+        fixed = frozen.system_attrs.get("fixed_params") or dict(frozen.params) or None
         while True:
             below = [t for t in self.study.get_trials(deepcopy=False) if t.number < trial.number]
             counted, _, running = tally(below, self.is_counted, self.is_free)
