@@ -79,6 +79,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="stop weak candidates early from their per-epoch reward (default median; none for nsga2)",
     )
     g.add_argument("--seed", type=int, default=0, help="sampler seed (training is seeded by the proxy)")
+    g.add_argument(
+        "--worker-id",
+        type=int,
+        default=None,
+        help="index of this worker when several run one study: its sampler seed is seed+ID "
+        "(default: 0 on SQLite, derived from host and pid on a server storage); see docs/cluster.md",
+    )
     g.add_argument("--space", default=None, help="search-space YAML (default: the packaged MnasNet space)")
     g.add_argument("--top", type=int, default=10, help="leaderboard rows (default 10)")
 
@@ -135,6 +142,7 @@ def run(args: argparse.Namespace) -> int:
     from nas.reward import Reward, format_flops, parse_flops
     from nas.search import SearchConfig, default_study_name, is_trained, run_search
     from nas.storage import DEFAULT_STORAGE, mask_url, open_storage
+    from nas.workers import worker_seed
     from search_spaces.space import load_space
 
     optuna.logging.set_verbosity(optuna.logging.ERROR)
@@ -144,6 +152,8 @@ def run(args: argparse.Namespace) -> int:
         raise UserError(f"--n-trials must be at least 1, got {args.n_trials}")
     if args.timeout is not None and not args.timeout > 0:
         raise UserError(f"--timeout must be positive, got {args.timeout}")
+    if args.worker_id is not None and args.worker_id < 0:
+        raise UserError(f"--worker-id must be at least 0, got {args.worker_id}")
     if args.top < 1:
         raise UserError(f"--top must be at least 1, got {args.top}")
     if args.w is not None and not (math.isfinite(args.w) and args.w <= 0):
@@ -184,7 +194,7 @@ def run(args: argparse.Namespace) -> int:
         study_name=study_name,
         n_trials=args.n_trials,
         timeout=args.timeout,
-        seed=args.seed,
+        seed=worker_seed(args.seed, args.worker_id, storage_url),
         sampler=args.sampler,
         pruner=pruner,
         reward_kind=args.reward,
