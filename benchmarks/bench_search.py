@@ -9,7 +9,7 @@ ConvNets tend to reward (capacity with diminishing returns, SE, MBConv expansion
 the deep stages, identity skips, depth in the middle stages) plus a fixed per-architecture
 jitter of +-0.3% (a hash of the architecture code) standing in for training noise.
 
-Run:  python benchmarks/bench_search.py [--trials 60] [--seeds 0 1 2 3 4] [--samplers tpe random rl nsga2]
+Run:  python benchmarks/bench_search.py [--trials 100] [--seeds 0 1 2 3 4] [--samplers tpe random rl nsga2]
 
 Prints the best reward found per sampler and seed (the reference B0 excluded), the mean, and the
 ratio of each sampler's mean best reward to random's. The learning samplers are expected
@@ -124,7 +124,7 @@ def run_one(sampler: str, seed: int, trials: int) -> tuple[float, float, int, in
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--trials", type=int, default=60, help="trained candidates per search (default 60)")
+    parser.add_argument("--trials", type=int, default=100, help="trained candidates per search (default 100)")
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4])
     parser.add_argument("--samplers", nargs="+", default=["tpe", "random", "rl", "nsga2"])
     args = parser.parse_args(argv)

@@ -300,41 +300,40 @@ def open_study(config: SearchConfig, storage: Any) -> optuna.Study:
     directions = ["maximize", "minimize"] if config.multi_objective else ["maximize"]
     sampler = make_sampler(config.sampler, config.seed, config.n_trials)
     pruner = make_pruner(config.pruner, int(config.proxy.epochs))
-    names = {s.study_name for s in optuna.get_all_study_summaries(storage, include_best_trial=False)}
-    exists = config.study_name in names
-    if exists:
-        study = optuna.load_study(
-            study_name=config.study_name, storage=storage, sampler=sampler, pruner=pruner
-        )
-        kind = study.user_attrs.get("kind")
-        if kind != STUDY_KIND:
-            raise UserError(
-                f"study {config.study_name!r} exists and is not a baseline search (kind {kind!r}); "
-                "choose another --study"
-            )
-        stored = study.user_attrs.get("settings") or {}
-        diffs = settings_differences(stored, wanted)
-        if diffs:
-            raise UserError(
-                f"study {config.study_name!r} was created with different settings ("
-                + "; ".join(diffs)
-                + "); rerun with its settings to resume it, or give a new --study name"
-            )
-        return study
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ExperimentalWarning)
-        study = optuna.create_study(
-            storage=storage,
-            study_name=config.study_name,
-            directions=directions,
-            sampler=sampler,
-            pruner=pruner,
-            load_if_exists=True,
-        )
-    if "settings" not in study.user_attrs:
-        study.set_user_attr("kind", STUDY_KIND)
+        try:
+            study = optuna.create_study(
+                storage=storage,
+                study_name=config.study_name,
+                directions=directions,
+                sampler=sampler,
+                pruner=pruner,
+                load_if_exists=True,
+            )
+        except ValueError as exc:  # an existing study with other directions
+            raise UserError(f"study {config.study_name!r} cannot be resumed here: {exc}") from None
+    attrs = study.user_attrs
+    kind = attrs.get("kind")
+    if kind is None and not study.get_trials(deepcopy=False):
+        # "kind" last: a worker starting at the same moment sees either no kind (and writes the
+        # same attrs) or the complete record, never a kind without its settings.
         study.set_user_attr("settings", wanted)
         study.set_user_attr("created_by", CREATED_BY)
+        study.set_user_attr("kind", STUDY_KIND)
+        return study
+    if kind != STUDY_KIND:
+        raise UserError(
+            f"study {config.study_name!r} exists and is not a baseline search (kind {kind!r}); "
+            "choose another --study"
+        )
+    diffs = settings_differences(attrs.get("settings") or {}, wanted)
+    if diffs:
+        raise UserError(
+            f"study {config.study_name!r} was created with different settings ("
+            + "; ".join(diffs)
+            + "); rerun with its settings to resume it, or give a new --study name"
+        )
     return study
 
 
@@ -378,15 +377,20 @@ def run_search(
             epochs=int(config.proxy.epochs),
             on_event=on_event,
         )
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
-            study.optimize(
-                objective,
-                n_trials=None,
-                timeout=config.timeout,
-                callbacks=[budget, *(callbacks or [])],
-                gc_after_trial=False,
-            )
+        # Many workers share the study: the budget is global and exact (nas.workers).
+        from nas.workers import optimize_shared
+
+        stopped = optimize_shared(
+            study,
+            objective,
+            n_trials=config.n_trials,
+            is_counted=is_trained,
+            is_free=is_free,
+            max_free=budget.max_free,
+            timeout=config.timeout,
+            callbacks=[budget, *(callbacks or [])],
+        )
+        budget.exhausted_free = budget.exhausted_free or stopped == "free"
         trained, free = budget.counts(study)
     return SearchOutcome(
         study=study,
