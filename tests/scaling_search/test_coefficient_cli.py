@@ -131,15 +131,16 @@ def test_a_base_that_is_not_an_architecture_is_one_line(
 
 @pytest.mark.slow
 def test_fashion_mnist_phi_1_with_compare_single(tmp_path: Path, capsys) -> None:
-    """The real thing, tiny budget: B0 on Fashion-MNIST, two candidates, one epoch on 512 images."""
+    """The real thing on a tiny budget: B0 on Fashion-MNIST, one candidate (the paper's point) and
+    the three single-dimension models, one epoch on 128 images, the stem at its published stride 2."""
     proxy = tmp_path / "proxy.yaml"
-    proxy.write_text("base: default\nepochs: 1\ntrain_subset: 512\nval_size: 500\n")
+    proxy.write_text("base: default\nepochs: 1\ntrain_subset: 128\nval_size: 200\nstem_stride: 2\n")
     argv = [
         "coefficients",
         "--phi",
         "1",
         "--max-candidates",
-        "2",
+        "1",
         "--compare-single",
         "--proxy",
         str(proxy),
@@ -153,6 +154,7 @@ def test_fashion_mnist_phi_1_with_compare_single(tmp_path: Path, capsys) -> None
     assert cli.main(argv) == 0
     out = capsys.readouterr().out
     assert "resolution only" in out
+    assert "a=1.2 b=1.1 g=1.15" in out
     folder = next((tmp_path / "runs").iterdir())
     coeffs = load_coefficients(folder / "coefficients.yaml")
     check_base(coeffs, reference_b0())
