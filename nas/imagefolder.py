@@ -122,7 +122,7 @@ def decode_image(path: str | Path, size: int, channels: int) -> np.ndarray:
                 image = image.resize((nw, nh), Image.Resampling.BILINEAR)
             left, top = (nw - size) // 2, (nh - size) // 2
             image = image.crop((left, top, left + size, top + size))
-            array = np.asarray(image, dtype=np.uint8)
+            array = np.array(image, dtype=np.uint8)
     except (OSError, ValueError) as exc:
         raise UserError(f"cannot read image {path}: {exc}") from None
     if array.ndim == 2:

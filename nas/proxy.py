@@ -133,7 +133,7 @@ class ProxyConfig:
             raise UserError(f"proxy optimizer must be one of {', '.join(OPTIMIZERS)}, got {self.optimizer!r}")
         if self.schedule not in SCHEDULES:
             raise UserError(f"proxy schedule must be one of {', '.join(SCHEDULES)}, got {self.schedule!r}")
-        _check_float(self.lr, "lr", 0.0, 100.0, low_open=True)
+        _check_float(self.lr, "lr", 0.0, 1e9, low_open=True)
         _check_float(self.momentum, "momentum", 0.0, 1.0, high_open=True)
         _check_float(self.weight_decay, "weight_decay", 0.0, 1.0)
         _check_float(self.label_smoothing, "label_smoothing", 0.0, 1.0, high_open=True)
@@ -163,7 +163,10 @@ class ProxyConfig:
             raise UserError(f"{source}: expected a mapping of proxy settings, got {type(data).__name__}")
         data = dict(data)
         base_name = data.pop("base", None)
-        base = preset(str(base_name)) if base_name is not None else DEFAULT_PROXY
+        try:
+            base = preset(str(base_name)) if base_name is not None else DEFAULT_PROXY
+        except UserError as exc:
+            raise UserError(f"{source}: {exc}") from None
         known = {f.name: f for f in fields(cls)}
         unknown = sorted(str(k) for k in data if k not in known)
         if unknown:

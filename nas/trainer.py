@@ -76,6 +76,9 @@ class EvalResult:
     losses: tuple[float, ...] = ()
     #: Seconds of training steps per completed epoch (the first includes CUDA-graph capture).
     epoch_train_s: tuple[float, ...] = ()
+    #: Training images used (the proxy's subset, capped by the dataset) and validation images.
+    train_images: int = 0
+    val_images: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict (tuples become lists)."""
@@ -259,6 +262,8 @@ class _Record:
     images: int = 0
     train_s: float = 0.0
     note: str = ""
+    train_images: int = 0
+    val_images: int = 0
 
 
 @torch.no_grad()
@@ -339,6 +344,8 @@ def _run(
         reason=reason,
         losses=tuple(record.losses),
         epoch_train_s=tuple(record.epoch_train_s),
+        train_images=record.train_images,
+        val_images=record.val_images,
     )
 
 
@@ -407,6 +414,7 @@ def _train(
     stream = _stream_source(data, proxy, dev) if not isinstance(data, Splits) else None
     dd = stream.device_data if stream is not None else _prepare(data, proxy, dev)
     n_train = stream.n_train if stream is not None else int(dd.train_y.shape[0])
+    record.train_images, record.val_images = n_train, int(dd.val_y.shape[0])
     batch = min(proxy.batch_size, n_train)
     steps_per_epoch = n_train // batch
     total_steps = steps_per_epoch * proxy.epochs
