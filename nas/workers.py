@@ -152,10 +152,18 @@ def _storage(study: optuna.Study) -> Any:
     return study._storage
 
 
+def _backend(study: optuna.Study) -> Any:
+    """The RDBStorage under Optuna's cache wrapper (for its URL and heartbeat settings)."""
+    storage = study._storage
+    return getattr(storage, "_backend", storage)
+
+
 def stale_trial_ids(study: optuna.Study) -> set[int]:
     """Trial ids whose heartbeat is older than the grace period (empty without heartbeats)."""
     storage = _storage(study)
-    if getattr(storage, "heartbeat_interval", None) is None or not hasattr(storage, "_get_stale_trial_ids"):
+    if getattr(_backend(study), "heartbeat_interval", None) is None or not hasattr(
+        storage, "_get_stale_trial_ids"
+    ):
         return set()
     return set(storage._get_stale_trial_ids(study._study_id))
 
@@ -191,7 +199,7 @@ def fail_dead_local(study: optuna.Study) -> list[int]:
     on server storages, where two machines may share a host name.)
     """
     storage = _storage(study)
-    if not is_sqlite(storage):
+    if not is_sqlite(_backend(study)):
         return []
     host, me = socket.gethostname(), os.getpid()
     failed = []
@@ -254,7 +262,7 @@ class SqliteShareWarning:
         self.warned = False
 
     def check(self, study: optuna.Study) -> bool:
-        if self.warned or not is_sqlite(_storage(study)):
+        if self.warned or not is_sqlite(_backend(study)):
             return False
         others = other_live_workers(study)
         if not others:
@@ -342,7 +350,7 @@ class SharedLoop:
         self.max_free = int(max_free)
         self.timeout = timeout
         self.callbacks = list(callbacks)
-        self.poll_s = poll_s if poll_s is not None else poll_seconds(_storage(study))
+        self.poll_s = poll_s if poll_s is not None else poll_seconds(_backend(study))
         self.me = worker_name()
         self.share_warning = SqliteShareWarning()
         self.current: optuna.trial.Trial | None = None
