@@ -153,7 +153,8 @@ def make_pruner(name: str, epochs: int) -> optuna.pruners.BasePruner:
     if name == "none":
         return optuna.pruners.NopPruner()
     if name == "median":
-        return optuna.pruners.MedianPruner(n_startup_trials=5, n_warmup_steps=0)
+        # Epochs are reported 1-based; not on epoch 1: short proxies are still warming up (near chance).
+        return optuna.pruners.MedianPruner(n_startup_trials=5, n_warmup_steps=2)
     if name == "hyperband":
         return optuna.pruners.HyperbandPruner(min_resource=1, max_resource=max(1, epochs), reduction_factor=3)
     raise UserError(f"unknown pruner {name!r}; expected one of {', '.join(PRUNERS)}")
