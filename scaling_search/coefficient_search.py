@@ -18,6 +18,11 @@ Step 1 of compound scaling fixes phi = 1 and grid-searches alpha, beta, gamma >=
   command resumes it: finished candidates are kept, a candidate interrupted by Ctrl-C is queued
   again (Optuna's ``RetryHeartbeatStaleTrialCallback`` does the same for workers that died, via
   the storage heartbeat), and a study created with other settings is refused;
+- **many workers**: N copies of the command on one server storage share the study. The grid is
+  the same everywhere (same seed); work another worker is training is skipped, two workers that
+  start the same work at once leave it to the lower-numbered trial (the other ends untrained as
+  FAIL ``"not run: ..."``), and every worker waits for the others before picking the winner, so
+  all of them write the same answer;
 - **the winner** maximises mean accuracy; ties (to 1e-9) go to fewer MACs, then to the lower
   candidate index;
 - **single-dimension comparison** (optional): width-only, depth-only and resolution-only models
@@ -499,7 +504,11 @@ def run_coefficient_search(
 
         _optimize_one(plain, objective)
 
-    if _role_done(study, ROLE_REFERENCE) is None:
+    def reference_needed() -> bool:
+        # Another worker may be training it right now (many workers share the study).
+        return _role_done(study, ROLE_REFERENCE) is None and not _busy_elsewhere(study, ROLE_REFERENCE)
+
+    if reference_needed():
         train_plain(reference)
         trained += 1
 
@@ -510,10 +519,16 @@ def run_coefficient_search(
     requeue_interrupted(study, n)
     while True:
         unstarted, waiting = _pending(study, n)
-        if not unstarted and not waiting:
+        if unstarted or waiting:
+            _optimize_one(study, grid_objective)
+            trained += 1
+        elif reference_needed():
+            train_plain(reference)
+            trained += 1
+        elif _busy_elsewhere(study):
+            _wait_for_others(study, n)  # every worker ends with the same, complete answer
+        else:
             break
-        _optimize_one(study, grid_objective)
-        trained += 1
 
     finished = _finished_trials(study, n)
     running = sorted(set(range(n)) - set(finished))
@@ -526,6 +541,9 @@ def run_coefficient_search(
     if compare_single and winner is not None and not running:
         for single in config.singles(candidates[winner].macs):
             trial = _role_done(study, single.role, single.target_macs)
+            while trial is None and _busy_elsewhere(study, single.role, single.target_macs):
+                _wait_for_others(study, n, single.role, single.target_macs)
+                trial = _role_done(study, single.role, single.target_macs)
             if trial is None:
                 train_plain(single)
                 trained += 1
@@ -548,9 +566,91 @@ def run_coefficient_search(
 
 def _optimize_one(study: Any, objective: Callable[[Any], float]) -> None:
     """One trial through ``study.optimize`` (heartbeats, stale-trial recovery); Ctrl-C propagates."""
+    from nas.workers import NotRun
+
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        study.optimize(objective, n_trials=1, gc_after_trial=False)
+        study.optimize(objective, n_trials=1, gc_after_trial=False, catch=(NotRun,))
+
+
+def _live_running(study: Any) -> list[Any]:
+    """RUNNING trials whose heartbeat is fresh (other workers' trials in progress)."""
+    from optuna.trial import TrialState
+
+    from nas.workers import stale_trial_ids
+
+    stale = stale_trial_ids(study)
+    running = study.get_trials(deepcopy=False, states=(TrialState.RUNNING,))
+    return [t for t in running if t._trial_id not in stale]
+
+
+def _busy_elsewhere(study: Any, role: str | None = None, target_macs: int | None = None) -> bool:
+    """Another worker is training a trial (of ``role``, for ``target_macs``, when given)."""
+    for trial in _live_running(study):
+        if role is not None and trial.user_attrs.get("role") != role:
+            continue
+        if target_macs is not None and trial.user_attrs.get("target_macs") != target_macs:
+            continue
+        return True
+    return False
+
+
+def _same_work(trial: Any, candidate: Candidate) -> bool:
+    role = trial.user_attrs.get("role")
+    if candidate.role == ROLE_COEFFICIENTS:
+        return role in (None, ROLE_COEFFICIENTS) and _grid_id(trial) == candidate.index
+    if candidate.target_macs is not None:
+        return role == candidate.role and trial.user_attrs.get("target_macs") == candidate.target_macs
+    return role == candidate.role
+
+
+def _holder(study: Any, candidate: Candidate, number: int) -> int | None:
+    """The lowest trial numbered below ``number`` that trains (or trained) ``candidate``, if any.
+
+    Several workers may start the same work at once (the reference, a candidate queued again).
+    Every trial says what it trains (its ``role``) as it starts, and lower-numbered running trials
+    that have not said it yet are waited for (milliseconds), so exactly the lowest-numbered trial
+    trains it: trial numbers are handed out atomically by the storage.
+    """
+    from optuna.trial import TrialState
+
+    from nas.workers import fail_stale, stale_trial_ids
+
+    while True:
+        stale = stale_trial_ids(study)
+        lower = sorted(
+            (t for t in study.get_trials(deepcopy=False) if t.number < number), key=lambda t: t.number
+        )
+        silent = [
+            t
+            for t in lower
+            if t.state == TrialState.RUNNING and "role" not in t.user_attrs and t._trial_id not in stale
+        ]
+        if not silent:
+            break
+        time.sleep(0.05)
+        fail_stale(study)
+    for trial in lower:
+        live = trial.state == TrialState.RUNNING and trial._trial_id not in stale
+        if _same_work(trial, candidate) and (_done(trial) or live):
+            return trial.number
+    return None
+
+
+def _wait_for_others(
+    study: Any, n_candidates: int, role: str | None = None, target_macs: int | None = None
+) -> None:
+    """Wait while other workers train; fail their trials if they die (their heartbeat goes stale:
+    the storage queues them again) and queue again what a Ctrl-C stopped elsewhere."""
+    from nas.workers import fail_stale, poll_seconds
+
+    pause = poll_seconds(getattr(study._storage, "_backend", study._storage))
+    while _busy_elsewhere(study, role, target_macs):
+        time.sleep(pause)
+        fail_stale(study)
+        requeue_interrupted(study, n_candidates)
+        if _pending(study, n_candidates)[1]:
+            return  # something is queued: run it
 
 
 def _objective_body(
@@ -560,7 +660,14 @@ def _objective_body(
     evaluator: Evaluator,
     on_event: EventHook | None,
 ) -> float:
+    from nas.workers import WORKER_ATTR, NotRun, worker_name
+
     record(trial, candidate, config)
+    trial.set_user_attr(WORKER_ATTR, worker_name())
+    holder = _holder(trial.study, candidate, trial.number)
+    if holder is not None:  # another worker started the same work first: it trains it
+        trial.set_user_attr("reason", f"not run: trial {holder} trains {candidate.label}")
+        raise NotRun(trial.number)
     trial.set_user_attr("reason", INTERRUPTED)  # replaced below unless training is interrupted
     judged = judge(candidate, config, evaluator, on_event, trial.number)
     record(trial, candidate, config, judged)
