@@ -182,3 +182,15 @@ def test_yaml_is_only_safe_loaded_and_torch_load_is_weights_only():
     assert len(files) > 20
     problems = [problem for path in files for problem in _unsafe_calls(path)]
     assert problems == []
+
+
+@pytest.mark.postgres
+def test_the_password_can_stay_off_the_command_line(postgres_url, monkeypatch):
+    """libpq reads PGPASSWORD (or ~/.pgpass) when the URL has none: nothing secret in `ps` output."""
+    from nas.storage import open_storage
+
+    secret = password_of(postgres_url)
+    monkeypatch.setenv("PGPASSWORD", secret)
+    storage = open_storage(postgres_url.replace(f":{secret}@", "@"))
+    optuna.create_study(storage=storage, study_name="no-password-in-url")
+    assert "no-password-in-url" in [s.study_name for s in storage.get_all_studies()]
