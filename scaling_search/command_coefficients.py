@@ -347,8 +347,10 @@ def evidence(outcome: Any, storage_label: str) -> dict[str, Any]:
     return data
 
 
-def _write_baseline(path: Path, base: Any, name: str) -> None:
-    """Keep the base next to the coefficients (refuse to overwrite a different one)."""
+def _write_baseline(path: Path, base: Any, name: str, check_only: bool = False) -> None:
+    """Keep the base next to the coefficients (refuse to overwrite a different one).
+
+    ``check_only`` does the refusal without writing (run before any training)."""
     from search_spaces.arch_yaml import arch_to_yaml, load_arch_file
     from search_spaces.codes import arch_code
     from search_spaces.errors import UserError
@@ -361,6 +363,8 @@ def _write_baseline(path: Path, base: Any, name: str) -> None:
         if same:
             return
         raise UserError(f"{path} exists and holds another architecture; use another --study or --out")
+    if check_only:
+        return
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(arch_to_yaml(base, name), encoding="utf-8")
@@ -434,15 +438,20 @@ def run(args: argparse.Namespace) -> int:
         f"{args.dataset}, proxy {proxy.name} ({proxy.epochs} epochs, subset {proxy.train_subset}, "
         f"{proxy.resolution}px x gamma^phi), device {device}, storage {mask_url(storage_url)}"
     )
-    with _Progress(console, int(proxy.epochs), args.repeats) as progress:
-        outcome = run_coefficient_search(
-            config,
-            _evaluator(data, str(device)),
-            storage,
-            study_name,
-            compare_single=args.compare_single,
-            on_event=progress,
-        )
+    _write_baseline(out_dir / "baseline.yaml", base, base_name, check_only=True)
+    try:
+        with _Progress(console, int(proxy.epochs), args.repeats) as progress:
+            outcome = run_coefficient_search(
+                config,
+                _evaluator(data, str(device)),
+                storage,
+                study_name,
+                compare_single=args.compare_single,
+                on_event=progress,
+            )
+    except KeyboardInterrupt:
+        console.print(f"interrupted: finished candidates are kept in study {study_name}; rerun to resume")
+        raise
     console.print(candidates_table(outcome))
     if outcome.running_elsewhere:
         console.print(
@@ -484,9 +493,7 @@ def run(args: argparse.Namespace) -> int:
     )
     try:
         report = write_report(args.storage, study_name, out_dir / "report.html")
-    except UserError:
-        raise
-    except Exception as exc:  # noqa: BLE001 - the results are stored; a report bug must not hide them
+    except Exception as exc:  # noqa: BLE001 - the results are stored; a report problem must not hide them
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         print(f"effsearch coefficients: report not written: {mask_url(first)}", file=sys.stderr)
         report = None

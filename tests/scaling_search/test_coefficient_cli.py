@@ -160,3 +160,15 @@ def test_fashion_mnist_phi_1_with_compare_single(tmp_path: Path, capsys) -> None
     check_base(coeffs, reference_b0())
     argv = ["scale", "--phi", "0-2", "--base", str(folder / "baseline.yaml")]
     assert cli.main([*argv, "--coefficients", str(folder / "coefficients.yaml")]) == 0
+
+
+def test_another_baseline_in_the_output_folder_is_refused_before_training(
+    files: dict[str, str], capsys
+) -> None:
+    folder = Path(files["out"]) / "coef"
+    folder.mkdir(parents=True)
+    (folder / "baseline.yaml").write_text(arch_to_yaml(reference_b0()))
+    assert cli.main(_argv(files, "--max-candidates", "1")) == 2
+    err = capsys.readouterr().err
+    assert "holds another architecture" in err and len(err.strip().splitlines()) == 1
+    assert not (folder / "coefficients.yaml").exists()
