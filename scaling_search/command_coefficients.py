@@ -387,7 +387,7 @@ def run(args: argparse.Namespace) -> int:
     from nas.datasets import load_dataset
     from nas.device import resolve_device
     from nas.proxy import load_proxy
-    from nas.storage import DEFAULT_STORAGE, mask_url, open_storage
+    from nas.storage import DEFAULT_STORAGE, GRACE_PERIOD, mask_url, open_storage
     from scaling_search.coefficient_search import CoefficientConfig, run_coefficient_search
     from scaling_search.coefficients_file import Coefficients, save_coefficients
     from scaling_search.inputs import load_base
@@ -455,8 +455,9 @@ def run(args: argparse.Namespace) -> int:
     console.print(candidates_table(outcome))
     if outcome.running_elsewhere:
         console.print(
-            f"{len(outcome.running_elsewhere)} candidate(s) are still running elsewhere; "
-            "rerun the command when they finish for the final winner"
+            f"{len(outcome.running_elsewhere)} candidate(s) are running in another process; rerun the "
+            "command when they finish (a killed run's trials go stale after "
+            f"{GRACE_PERIOD} s and are then retried)"
         )
     if outcome.winner is None:
         raise UserError(f"no candidate of study {study_name!r} finished training; nothing to write")
