@@ -27,7 +27,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--phi", type=float, help="compound coefficient to scale the base by (>= 0)")
     parser.add_argument(
-        "--format", required=True, choices=("yaml", "torchscript", "onnx", "state-dict"), dest="fmt"
+        "--format",
+        required=True,
+        choices=("yaml", "torchscript", "onnx", "state-dict"),
+        dest="fmt",
+        help="yaml (architecture), torchscript (torch.jit.load), onnx (eval graph, dynamic batch), "
+        "state-dict (torch.save of the weights)",
     )
     parser.add_argument("--weights", help="state dict to load (torch.save of model.state_dict())")
     parser.add_argument("--classes", type=int, default=1000, help="classifier outputs (default 1000)")
