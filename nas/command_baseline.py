@@ -9,7 +9,9 @@ written to ``<out>/<study>/baseline.yaml`` for ``--base`` of the other commands.
 
 Defaults finish in minutes on a 2-core CPU with real Fashion-MNIST: 10 trained candidates with
 the proxy ``nas/baseline_cpu.yaml`` (the trainer's ``default`` preset with 2 epochs at batch 32 on
-2,000 images at 32 px). The faithful setting on a GPU is e.g.
+2,000 images at 32 px), and, when neither ``--n-trials`` nor ``--timeout`` is given, no new
+candidate after 8 minutes (a busy machine ends early; rerunning continues the study). The
+faithful setting on a GPU is e.g.
 ``--proxy gpu --n-trials 500 --device cuda`` (MnasNet trained ~8,000 candidates for 5 epochs).
 
 After the search, ``<out>/<study>/report.html`` is written when the ``results`` package is
@@ -32,6 +34,9 @@ HELP = "Search a MnasNet-style space for the best baseline at a FLOPs target (Ef
 
 #: Trained candidates (B0 included) of the default run: about 5 minutes on 2 idle CPU cores.
 DEFAULT_TRIALS = 10
+#: Without --n-trials and --timeout, the run also stops starting candidates after this many seconds,
+#: so the README command ends within 10 minutes even on a slow or busy 2-core machine.
+DEFAULT_TIMEOUT_S = 480.0
 #: Proxy used without --proxy (packaged next to this module; see the file for why).
 DEFAULT_PROXY_FILE = "baseline_cpu.yaml"
 
@@ -62,12 +67,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     g.add_argument(
         "--n-trials",
         type=int,
-        default=DEFAULT_TRIALS,
+        default=None,
         help="trained candidates in the study, B0 included, all runs and workers together "
         f"(default {DEFAULT_TRIALS}); rejected and duplicate candidates cost nothing and do not count",
     )
     g.add_argument(
-        "--timeout", type=float, default=None, help="stop starting new candidates after this many seconds"
+        "--timeout",
+        type=float,
+        default=None,
+        help="stop starting new candidates after this many seconds (default: none; "
+        f"{DEFAULT_TIMEOUT_S:g} when --n-trials is not given either)",
     )
     g.add_argument(
         "--sampler",
@@ -120,6 +129,13 @@ def default_proxy_file() -> str:
     return str(Path(__file__).with_name(DEFAULT_PROXY_FILE))
 
 
+def resolve_budget(n_trials: int | None, timeout: float | None) -> tuple[int, float | None]:
+    """(n_trials, timeout): the demo budget (DEFAULT_TRIALS or DEFAULT_TIMEOUT_S) when neither is given."""
+    if n_trials is None and timeout is None:
+        return DEFAULT_TRIALS, DEFAULT_TIMEOUT_S
+    return (DEFAULT_TRIALS if n_trials is None else n_trials), timeout
+
+
 def parse_band(text: str) -> tuple[float, float]:
     """``LOW,HIGH`` multiples of the target; ``inf`` allowed for HIGH."""
     parts = [p.strip() for p in str(text).split(",")]
@@ -159,6 +175,7 @@ def run(args: argparse.Namespace) -> int:
     optuna.logging.set_verbosity(optuna.logging.ERROR)
     target = parse_flops(args.target_flops)
     low, high = parse_band(args.flops_band)
+    args.n_trials, args.timeout = resolve_budget(args.n_trials, args.timeout)
     if args.n_trials < 1:
         raise UserError(f"--n-trials must be at least 1, got {args.n_trials}")
     if args.timeout is not None and not args.timeout > 0:
@@ -283,6 +300,11 @@ def run(args: argparse.Namespace) -> int:
         f"this run {elapsed:.0f}s · training {train_s:.0f}s in all "
         f"({per_hour:.0f} candidates per device-hour)"
     )
+    if outcome.trained < args.n_trials and not outcome.stopped_for_free:
+        console.print(
+            f"{outcome.trained} of {args.n_trials} candidates trained when the {args.timeout:g}s timeout "
+            "stopped this run; rerun the same command to continue the study"
+        )
     if outcome.stopped_for_free:
         console.print("stopped: too many rejected/duplicate proposals; widen --flops-band or change --space")
     best = outcome.best

@@ -387,3 +387,21 @@ def test_readme_command_on_fashion_mnist(tmp_path, capsys):
     assert 200_000_000 <= macs <= 600_000_000
     assert load_space().contains(arch)
     assert "fashion-mnist" in out and "leaderboard" in out
+
+
+def test_default_proxy_is_the_packaged_cpu_demo():
+    from nas.command_baseline import default_proxy_file
+    from nas.proxy import DEFAULT_PROXY
+
+    proxy = load_proxy(default_proxy_file())
+    assert proxy.name == "baseline-cpu"
+    assert (proxy.epochs, proxy.batch_size) == (2, 32)
+    assert proxy.train_subset == DEFAULT_PROXY.train_subset and proxy.resolution == DEFAULT_PROXY.resolution
+
+
+def test_default_budget_is_ten_candidates_or_eight_minutes():
+    from nas.command_baseline import resolve_budget
+
+    assert resolve_budget(None, None) == (10, 480.0)
+    assert resolve_budget(50, None) == (50, None)  # an explicit budget has no hidden time limit
+    assert resolve_budget(None, 60.0) == (10, 60.0)
