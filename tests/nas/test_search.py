@@ -405,3 +405,10 @@ def test_default_budget_is_ten_candidates_or_eight_minutes():
     assert resolve_budget(None, None) == (10, 480.0)
     assert resolve_budget(50, None) == (50, None)  # an explicit budget has no hidden time limit
     assert resolve_budget(None, 60.0) == (10, 60.0)
+
+
+def test_cpu_threads_are_the_idle_cores_unless_given():
+    from nas.command_baseline import cpu_threads
+
+    assert cpu_threads(3) == 3
+    assert 1 <= cpu_threads() <= len(os.sched_getaffinity(0))
