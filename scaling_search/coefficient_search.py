@@ -541,12 +541,12 @@ def run_coefficient_search(
     if compare_single and winner is not None and not running:
         for single in config.singles(candidates[winner].macs):
             trial = _role_done(study, single.role, single.target_macs)
-            while trial is None and _busy_elsewhere(study, single.role, single.target_macs):
-                _wait_for_others(study, n, single.role, single.target_macs)
-                trial = _role_done(study, single.role, single.target_macs)
-            if trial is None:
-                train_plain(single)
-                trained += 1
+            while trial is None:  # train it, or wait for the worker that does
+                if _busy_elsewhere(study, single.role, single.target_macs):
+                    _wait_for_others(study, n, single.role, single.target_macs)
+                else:
+                    train_plain(single)  # ends "not run" if another worker started it first
+                    trained += 1
                 trial = _role_done(study, single.role, single.target_macs)
             singles.append((single, trial))
     return CoefficientOutcome(
