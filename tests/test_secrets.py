@@ -80,6 +80,7 @@ def test_the_dashboard_binds_to_localhost_by_default():
     assert args.host == "127.0.0.1"
 
 
+@pytest.mark.slow
 @pytest.mark.postgres
 def test_a_real_password_never_leaks_from_searches_reports_or_the_dashboard(
     postgres_url, tmp_path, capsys, monkeypatch

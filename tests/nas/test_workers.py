@@ -35,6 +35,7 @@ from tests.nas.worker_helpers import (
     is_trained,
     snapshot,
     start_worker,
+    training_trial_of,
     trials,
     wait_for,
     worker_of,
@@ -198,6 +199,7 @@ def check_exact_budget(rows, n_trials):
         assert trial.user_attrs["epochs_run"] == 0
 
 
+@pytest.mark.slow
 @pytest.mark.postgres
 def test_four_workers_share_one_budget_on_postgresql(tmp_path, postgres_url):
     processes, logs = run_workers(tmp_path, postgres_url, 12, 4)
@@ -210,6 +212,7 @@ def test_four_workers_share_one_budget_on_postgresql(tmp_path, postgres_url):
     assert not any("SQLite" in log for log in logs)
 
 
+@pytest.mark.slow
 def test_two_workers_on_one_sqlite_file_keep_the_budget_and_are_warned(tmp_path):
     storage = f"sqlite:///{tmp_path}/shared.db"
     _, logs = run_workers(tmp_path, storage, 8, 2)
@@ -222,7 +225,7 @@ def kill_restart(tmp_path, storage):
     args = baseline_args(tmp_path, storage, 5)
     worker = start_worker(args, tmp_path / "killed.log")
     try:
-        victim = wait_for(storage, training_of(worker_of(worker)), worker)
+        victim = wait_for(storage, training_trial_of(worker_of(worker)), worker)
     finally:
         worker.send_signal(signal.SIGKILL)
         worker.wait()
@@ -245,26 +248,23 @@ def kill_restart(tmp_path, storage):
     check_exact_budget(rows, 5)
 
 
-def training_of(worker):
-    from tests.nas.worker_helpers import training_trial_of
-
-    return training_trial_of(worker)
-
-
+@pytest.mark.slow
 def test_sigkill_mid_trial_then_restart_retries_it_on_sqlite(tmp_path):
     kill_restart(tmp_path, f"sqlite:///{tmp_path}/crash.db")
 
 
+@pytest.mark.slow
 @pytest.mark.postgres
 def test_sigkill_mid_trial_then_restart_retries_it_on_postgresql(tmp_path, postgres_url):
     kill_restart(tmp_path, postgres_url)
 
 
+@pytest.mark.slow
 def test_ctrl_c_records_the_trial_as_interrupted_and_a_rerun_retries_it(tmp_path):
     storage = f"sqlite:///{tmp_path}/int.db"
     args = baseline_args(tmp_path, storage, 4)
     worker = start_worker(args, tmp_path / "int.log")
-    victim = wait_for(storage, training_of(worker_of(worker)), worker)
+    victim = wait_for(storage, training_trial_of(worker_of(worker)), worker)
     worker.send_signal(signal.SIGINT)
     assert worker.wait(timeout=120) == 130
     log = (tmp_path / "int.log").read_text()

@@ -21,6 +21,7 @@ from tests.scaling_search.test_coefficient_search import DATASET, PROXY, TINY
 REPO = Path(__file__).resolve().parents[2]
 
 
+@pytest.mark.slow
 @pytest.mark.postgres
 def test_three_workers_train_each_candidate_once(tmp_path, postgres_url):
     (tmp_path / "tiny.yaml").write_text(arch_to_yaml(TINY))
