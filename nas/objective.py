@@ -32,6 +32,7 @@ Every trial carries the user attributes of the contract's "Trial record", so a p
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -153,7 +154,10 @@ class Objective:
         cost = count_cost(arch, self.num_classes, self.in_channels)
         target = self.reward.target
         violation = self.band.violation(cost.macs, target)
-        trial.set_constraint(CONSTRAINT, violation)
+        with warnings.catch_warnings():
+            # A retried trial (worker died) inherits its constraint: same params, same value.
+            warnings.filterwarnings("ignore", message="The constraint value is ignored")
+            trial.set_constraint(CONSTRAINT, violation)
         record(trial, role=role, arch_code=code, macs=cost.macs, params=cost.params)
         idle = dict(epochs_run=0, wall_s=0.0, images_per_s=0.0, device="", curve=[])
 
@@ -219,6 +223,8 @@ class Objective:
             result.status, result.reason or result.status
         )
         record(trial, accuracy=None, reward=None, reason=reason, **base)
+        if result.reason and result.reason != reason:
+            record(trial, detail=str(result.reason)[:500])  # the trainer's words (epoch, step...)
         self._emit("trial", number=trial.number, reason=reason, macs=cost.macs)
         return (math.nan, math.nan) if self.multi_objective else math.nan
 
