@@ -412,3 +412,19 @@ def test_cpu_threads_are_the_idle_cores_unless_given():
 
     assert cpu_threads(3) == 3
     assert 1 <= cpu_threads() <= len(os.sched_getaffinity(0))
+
+
+def test_nan_candidates_fail_with_their_reason_and_use_budget(tiny):
+    from dataclasses import replace
+
+    config, evaluator = config_for(tiny, n_trials=2)
+    diverging = replace(config.proxy, lr=1e6, warmup_epochs=0.0, label_smoothing=0.0)
+    config = replace(config, proxy=diverging)
+    evaluator.proxy = diverging
+    outcome = run_search(config, evaluator, open_storage(tiny["storage"]))
+    failed = [t for t in outcome.study.trials if t.state == optuna.trial.TrialState.FAIL]
+    assert failed, "a learning rate of 1e6 must diverge"
+    for trial in failed:
+        assert trial.user_attrs["reason"] == "nan loss"
+        assert trial.user_attrs["accuracy"] is None and trial.user_attrs["reward"] is None
+    assert outcome.trained == 2 == len(evaluator.calls)
