@@ -108,7 +108,10 @@ class _DeviceData:
     inv_std: Tensor
 
 
-_CACHE: dict[str, Any] = {}
+#: Device copies of recent (dataset, resolution, subset, ...) combinations, newest last. A few
+#: entries, because the coefficient search alternates between resolutions.
+_CACHE: list[tuple[tuple, Any, _DeviceData]] = []
+CACHE_ENTRIES = 4
 
 
 def _subset_indices(n: int, subset: int | None, seed: int) -> Tensor | None:
@@ -121,10 +124,16 @@ def _subset_indices(n: int, subset: int | None, seed: int) -> Tensor | None:
 def _prepare(data: Splits, proxy: ProxyConfig, device: torch.device) -> _DeviceData:
     """Subset, move and resize once; reuse for every candidate with the same data and settings."""
     key = (id(data), proxy.resolution, proxy.train_subset, proxy.val_size, proxy.seed, str(device))
-    ref = _CACHE.get("ref")
-    if _CACHE.get("key") == key and ref is not None and ref() is data:
-        return _CACHE["value"]
-    _CACHE.clear()  # free the previous dataset's device copy first
+    for entry in list(_CACHE):
+        if entry[1]() is None:  # that dataset is gone: drop its device copy
+            _CACHE.remove(entry)
+        elif entry[0] == key and entry[1]() is data:
+            _CACHE.remove(entry)
+            _CACHE.append(entry)
+            return entry[2]
+    if any(entry[1]() is not data for entry in _CACHE):
+        _CACHE.clear()  # another dataset: free its device copies first
+    del _CACHE[: max(0, len(_CACHE) - CACHE_ENTRIES + 1)]
     idx = _subset_indices(int(data.train_y.shape[0]), proxy.train_subset, proxy.seed)
     train_x = data.train_x if idx is None else data.train_x[idx]
     train_y = data.train_y if idx is None else data.train_y[idx]
@@ -142,12 +151,12 @@ def _prepare(data: Splits, proxy: ProxyConfig, device: torch.device) -> _DeviceD
         mean=mean,
         inv_std=1.0 / std,
     )
-    _CACHE.update(key=key, ref=weakref.ref(data), value=value)
+    _CACHE.append((key, weakref.ref(data), value))
     return value
 
 
 def clear_cache() -> None:
-    """Drop the cached device copy of the last dataset (frees GPU memory between studies)."""
+    """Drop the cached device copies of datasets (frees GPU memory between studies)."""
     _CACHE.clear()
 
 
@@ -232,7 +241,8 @@ class _GraphStep(_Step):
         self.static_y = y.clone()
         self.opt.zero_grad()
         graph = torch.cuda.CUDAGraph()
-        with torch.cuda.graph(graph):
+        # thread_local: a DataLoader's pin-memory thread (streamed trees) may touch CUDA meanwhile.
+        with torch.cuda.graph(graph, capture_error_mode="thread_local"):
             self.static_loss = self.body(self.static_x, self.static_y)
         self.graph = graph
 
@@ -422,6 +432,8 @@ def _train(
     peak = proxy.lr * batch / 256.0
 
     model = build_model(proxy.train_arch(arch), num_classes=data.num_classes, in_channels=data.in_channels)
+    if proxy.zero_init:
+        zero_init_(model)
     model = model.to(dev, memory_format=torch.channels_last if channels_last else torch.contiguous_format)
     model.train()
     if holder is not None:
@@ -471,11 +483,73 @@ def _train(
             return "nan", _nan_reason(epoch, steps_per_epoch)
         mean_loss = float(loss_sum.item()) / steps_per_epoch
         record.losses.append(mean_loss)
+        if proxy.bn_recalibration_batches:
+            recalibrate_bn(model, dd, proxy.bn_recalibration_batches, batch, generator, amp, channels_last)
         accuracy = validate(model, dd, proxy.eval_batch_size, amp, channels_last)
         record.curve.append(accuracy)
         if on_epoch is not None and on_epoch(epoch, accuracy):
             return "stopped", f"stopped by callback after epoch {epoch}"
     return "ok", ""
+
+
+@torch.no_grad()
+def recalibrate_bn(
+    model: nn.Module,
+    data: _DeviceData,
+    batches: int,
+    batch_size: int,
+    generator: torch.Generator,
+    amp: bool,
+    channels_last: bool,
+) -> None:
+    """Replace BN running statistics by their exact average over ``batches`` training batches.
+
+    Only the BatchNorm layers are in training mode (dropout and stochastic depth are off), and
+    momentum is ``None`` (a cumulative average), so the statistics are those of the current
+    weights on un-augmented training images. See ``ProxyConfig.bn_recalibration_batches``.
+    """
+    if data.train_x.shape[0] == 0:  # streamed data: nothing resident to recalibrate on
+        return
+    norms = [m for m in model.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
+    if not norms:
+        return
+    n = int(data.train_x.shape[0])
+    count = min(n, batches * batch_size)
+    order = torch.randperm(n, device=data.train_x.device, generator=generator)[:count]
+    momenta = [m.momentum for m in norms]
+    model.eval()
+    for m in norms:
+        m.reset_running_stats()
+        m.momentum = None
+        m.train()
+    device_type = data.train_x.device.type
+    for start in range(0, count, batch_size):
+        idx = order[start : start + batch_size]
+        x = normalize(data.train_x[idx], data.mean, data.inv_std, channels_last)
+        with torch.autocast(device_type, dtype=torch.bfloat16, enabled=amp, cache_enabled=False):
+            model(x)
+    for m, momentum in zip(norms, momenta, strict=True):
+        m.momentum = momentum
+    model.train()
+
+
+def zero_init_(model: nn.Module) -> None:
+    """Zero the last BatchNorm scale of every residual branch and the final linear layer.
+
+    Residual blocks are recognised by the builder's ``residual`` flag and ``body``; see
+    :attr:`nas.proxy.ProxyConfig.zero_init` for why.
+    """
+    with torch.no_grad():
+        for module in model.modules():
+            if getattr(module, "residual", False) and isinstance(getattr(module, "body", None), nn.Module):
+                norms = [m for m in module.body.modules() if isinstance(m, nn.BatchNorm2d)]
+                if norms:
+                    norms[-1].weight.zero_()
+        linears = [m for m in model.modules() if isinstance(m, nn.Linear)]
+        if linears:
+            linears[-1].weight.zero_()
+            if linears[-1].bias is not None:
+                linears[-1].bias.zero_()
 
 
 def _nan_reason(epoch: int, step: int) -> str:

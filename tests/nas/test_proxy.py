@@ -92,7 +92,7 @@ def test_stem_adaptation_changes_training_only():
     assert trained.stages == b0.stages and trained.resolution == b0.resolution
     # the cost model sees the unmodified architecture: the search's numbers never change
     assert count_cost(b0).macs == 385_814_752
-    assert replace(DEFAULT_PROXY, stem_stride=None).train_arch(b0) == b0
+    assert replace(DEFAULT_PROXY, stem_stride=None, drop_connect=None).train_arch(b0) == b0
 
 
 def test_unstride_stages():

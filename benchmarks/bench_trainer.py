@@ -1,0 +1,199 @@
+"""Training speed: our proxy trainer vs a plain PyTorch loop on the same network and data.
+
+Both train EfficientNet-B0 at 32 px (with the proxy's small-input adaptation, stem stride 1, unless
+``--stem-stride 2``) on the same Fashion-MNIST images with the same recipe (SGD + Nesterov, label
+smoothing, random crop + flip). The plain loop is what one writes without tricks: a Dataset doing
+per-sample torchvision transforms, a DataLoader (shuffle, workers, pinned memory on CUDA), fp32,
+contiguous tensors, ``torch.optim.SGD``. Ours keeps the data on the device, augments whole batches
+there, and on CUDA adds bf16 autocast, channels_last and one CUDA graph per step.
+
+Each side trains ``--epochs`` epochs (default 2); the reported speed is the *last* epoch's
+training steps (steady state: the first includes cuDNN autotuning and graph capture), and
+``--repeats`` alternates the two sides to average out a shared machine's noise. Run::
+
+    python benchmarks/bench_trainer.py --device cpu --images 1024 --batch 128      # small, CPU
+    python benchmarks/bench_trainer.py --device cuda --images 60000 --batch 512    # GPU
+    python benchmarks/bench_trainer.py --device cuda --epoch-time                  # one 60k epoch
+
+``--epoch-time`` times only our trainer on a full 60,000-image epoch (all of Fashion-MNIST's
+training images) at batch 512 and prints the first and the steady-state epoch time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from dataclasses import replace
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import torch  # noqa: E402
+from torch import nn  # noqa: E402
+
+from nas.augment import resize_images  # noqa: E402
+from nas.datasets import Splits, load_dataset  # noqa: E402
+from nas.device import describe_device, resolve_device  # noqa: E402
+from nas.optim import lr_at  # noqa: E402
+from nas.proxy import GPU_PROXY, ProxyConfig  # noqa: E402
+from nas.trainer import evaluate  # noqa: E402
+from search_spaces.arch_yaml import reference_b0  # noqa: E402
+from search_spaces.builder import build_model  # noqa: E402
+
+
+def bench_data(images: int, seed: int = 0) -> Splits:
+    """The first ``images`` of Fashion-MNIST's 60,000 training images (train + our val split)."""
+    full = load_dataset("fashion-mnist", val_size=5000, seed=seed)
+    x = torch.cat([full.train_x, full.val_x])[:images]
+    y = torch.cat([full.train_y, full.val_y])[:images]
+    return replace(full, train_x=x, train_y=y, val_x=full.val_x[:1000], val_y=full.val_y[:1000])
+
+
+class PlainDataset(torch.utils.data.Dataset):
+    """Per-sample torchvision transforms, the usual way: crop with padding, flip, scale, normalise."""
+
+    def __init__(self, x: torch.Tensor, y: torch.Tensor, mean: float, std: float) -> None:
+        from torchvision.transforms import v2
+
+        self.x, self.y = x, y
+        self.transform = v2.Compose(
+            [
+                v2.RandomCrop(x.shape[-1], padding=4),
+                v2.RandomHorizontalFlip(),
+                v2.ToDtype(torch.float32, scale=False),
+                v2.Normalize([mean], [std]),
+            ]
+        )
+
+    def __len__(self) -> int:
+        return len(self.y)
+
+    def __getitem__(self, i: int):
+        return self.transform(self.x[i]), self.y[i]
+
+
+def plain_loop(
+    data: Splits, proxy: ProxyConfig, device: torch.device, epochs: int, workers: int
+) -> list[float]:
+    """Train with the plain loop; returns seconds of training per epoch."""
+    torch.manual_seed(proxy.seed)
+    x = resize_images(data.train_x, proxy.resolution)
+    mean, std = x.float().mean().item(), x.float().std().item()
+    loader = torch.utils.data.DataLoader(
+        PlainDataset(x, data.train_y, mean, std),
+        batch_size=proxy.batch_size,
+        shuffle=True,
+        drop_last=True,
+        num_workers=workers,
+        pin_memory=device.type == "cuda",
+        persistent_workers=workers > 0,
+    )
+    model = build_model(proxy.train_arch(reference_b0()), data.num_classes, data.in_channels).to(device)
+    opt = torch.optim.SGD(
+        model.parameters(), lr=0.1, momentum=proxy.momentum, nesterov=True, weight_decay=proxy.weight_decay
+    )
+    criterion = nn.CrossEntropyLoss(label_smoothing=proxy.label_smoothing)
+    steps = len(loader)
+    total, warm = steps * epochs, round(proxy.warmup_epochs * steps)
+    peak = proxy.scaled_lr()
+    times, step = [], 0
+    model.train()
+    for _ in range(epochs):
+        if device.type == "cuda":
+            torch.cuda.synchronize()
+        start = time.perf_counter()
+        for xb, yb in loader:
+            xb, yb = xb.to(device, non_blocking=True), yb.to(device, non_blocking=True)
+            for group in opt.param_groups:
+                group["lr"] = lr_at(step, total, warm, peak, proxy.schedule)
+            opt.zero_grad(set_to_none=True)
+            loss = criterion(model(xb), yb)
+            loss.backward()
+            opt.step()
+            step += 1
+        if device.type == "cuda":
+            torch.cuda.synchronize()
+        times.append(time.perf_counter() - start)
+    return times
+
+
+def ours(data: Splits, proxy: ProxyConfig, device: torch.device) -> list[float]:
+    """Train with :func:`nas.trainer.evaluate`; returns seconds of training per epoch."""
+    result = evaluate(reference_b0(), data, proxy, device=device)
+    if result.status != "ok":
+        raise SystemExit(f"our trainer ended with {result.status}: {result.reason}")
+    if result.reason:
+        print(f"  note: {result.reason}")
+    return list(result.epoch_train_s)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--device", default="auto")
+    parser.add_argument("--images", type=int, default=4096, help="training images per epoch")
+    parser.add_argument("--batch", type=int, default=None, help="batch (default 512 on CUDA, 128 on CPU)")
+    parser.add_argument("--epochs", type=int, default=2)
+    parser.add_argument("--resolution", type=int, default=32)
+    parser.add_argument("--stem-stride", type=int, default=1, choices=(1, 2))
+    parser.add_argument("--workers", type=int, default=None, help="plain-loop DataLoader workers")
+    parser.add_argument("--repeats", type=int, default=1, help="alternate both sides this many times")
+    parser.add_argument("--threads", type=int, default=None, help="torch CPU threads")
+    parser.add_argument("--epoch-time", action="store_true", help="time one 60,000-image epoch, ours only")
+    args = parser.parse_args(argv)
+
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    device = resolve_device(args.device)
+    cuda = device.type == "cuda"
+    batch = args.batch or (512 if cuda else 128)
+    proxy = replace(
+        GPU_PROXY,
+        name="bench",
+        epochs=args.epochs,
+        train_subset=None,
+        val_size=1000,
+        batch_size=batch,
+        resolution=args.resolution,
+        stem_stride=args.stem_stride,
+    )
+    print(f"device: {describe_device(device)}; torch {torch.__version__}")
+
+    if args.epoch_time:
+        data = bench_data(60000)
+        proxy = replace(proxy, batch_size=args.batch or 512, epochs=max(2, args.epochs))
+        times = ours(data, proxy, device)
+        steps = 60000 // proxy.batch_size
+        print(
+            f"B0 at {args.resolution}px (stem stride {args.stem_stride}), 60,000 images, "
+            f"batch {proxy.batch_size} ({steps} steps/epoch)"
+        )
+        print(f"  first epoch (incl. warm-up/capture): {times[0]:.3f} s")
+        print(
+            f"  steady-state epoch:                  {min(times[1:]):.3f} s "
+            f"({steps * proxy.batch_size / min(times[1:]):,.0f} images/s)"
+        )
+        return 0
+
+    data = bench_data(args.images)
+    workers = args.workers if args.workers is not None else (min(8, torch.get_num_threads()) if cuda else 0)
+    n = (args.images // batch) * batch
+    ours_rates, plain_rates = [], []
+    for _ in range(args.repeats):
+        ours_rates.append(n / ours(data, proxy, device)[-1])
+        plain_rates.append(n / plain_loop(data, proxy, device, args.epochs, workers)[-1])
+    o, p = statistics.median(ours_rates), statistics.median(plain_rates)
+    print(
+        f"B0 at {args.resolution}px (stem stride {args.stem_stride}), {n} images/epoch, batch {batch}, "
+        f"last of {args.epochs} epochs, median of {args.repeats}"
+    )
+    print(f"  {'trainer':<44}{'images/s':>12}")
+    print(f"  {'ours (device-resident data, on-device aug)':<44}{o:>12,.0f}")
+    print(f"  {f'plain loop (DataLoader, {workers} workers, fp32)':<44}{p:>12,.0f}")
+    print(f"  ratio ours/plain: {o / p:.2f}x")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
