@@ -113,7 +113,12 @@ def _create_rdb(factory: type, url: str, engine_kwargs: dict, kwargs: dict) -> o
     for attempt in range(attempts):
         try:
             return factory(url, engine_kwargs=engine_kwargs, **kwargs)
-        except (sqlalchemy.exc.IntegrityError, sqlalchemy.exc.ProgrammingError, StorageInternalError) as exc:
+        except (
+            sqlalchemy.exc.IntegrityError,
+            sqlalchemy.exc.ProgrammingError,
+            sqlalchemy.exc.OperationalError,  # SQLite: "table studies already exists"
+            StorageInternalError,
+        ) as exc:
             text = str(getattr(exc, "orig", None) or exc).lower()
             racing = any(word in text for word in ("duplicate", "already exists", "unique"))
             if not racing or attempt == attempts - 1:

@@ -516,8 +516,12 @@ def run_coefficient_search(
         index = trial.suggest_int(PARAM, 0, n - 1)
         return _objective_body(trial, candidates[index], config, evaluator, on_event)
 
+    from nas.workers import SqliteShareWarning
+
+    share_warning = SqliteShareWarning()  # SQLite serves one process: say so once
     requeue_interrupted(study, n)
     while True:
+        share_warning.check(study)
         unstarted, waiting = _pending(study, n)
         if unstarted or waiting:
             _optimize_one(study, grid_objective)

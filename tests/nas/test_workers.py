@@ -282,3 +282,38 @@ def test_ctrl_c_records_the_trial_as_interrupted_and_a_rerun_retries_it(tmp_path
     assert after[queued.number].params == victim.params
     assert all(snapshot(after.values())[n] == record for n, record in before.items())
     check_exact_budget(list(after.values()), 4)
+
+
+# -- many workers creating the tables of a fresh storage at once -----------------------------------
+
+
+def _open_after(barrier, url, results):
+    barrier.wait()
+    try:
+        open_storage(url)
+        results.put("ok")
+    except UserError as exc:
+        results.put(str(exc))
+
+
+def open_together(url: str, count: int = 6) -> list[str]:
+    import multiprocessing
+
+    context = multiprocessing.get_context("fork")
+    barrier, results = context.Barrier(count), context.Queue()
+    processes = [context.Process(target=_open_after, args=(barrier, url, results)) for _ in range(count)]
+    for process in processes:
+        process.start()
+    outcomes = [results.get(timeout=120) for _ in processes]
+    for process in processes:
+        process.join(timeout=60)
+    return outcomes
+
+
+def test_workers_starting_together_on_a_fresh_sqlite_file_all_open_it(tmp_path):
+    assert open_together(f"sqlite:///{tmp_path}/fresh.db") == ["ok"] * 6
+
+
+@pytest.mark.postgres
+def test_workers_starting_together_on_a_fresh_postgresql_database_all_open_it(postgres_url):
+    assert open_together(postgres_url) == ["ok"] * 6
