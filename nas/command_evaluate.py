@@ -70,6 +70,8 @@ def resolve_arch(text: str):
 
     name = text.strip()
     key = name.lower().removeprefix("efficientnet-").removeprefix("efficientnet_")
+    if "|" in name:
+        return arch_from_code(name)
     if Path(name).expanduser().is_file():
         return load_arch_file(Path(name).expanduser())
     if key == "b0":
@@ -80,8 +82,6 @@ def resolve_arch(text: str):
         except ImportError:
             raise UserError(f"--arch {name}: only b0 is built in here; give a YAML file") from None
         return official_arch(key)
-    if "|" in name:
-        return arch_from_code(name)
     raise UserError(f"--arch {name!r}: not b0..b7, an existing YAML file or an architecture code")
 
 
