@@ -8,10 +8,9 @@ study (``--storage``, ``--study``); rerunning the same command resumes it; the b
 written to ``<out>/<study>/baseline.yaml`` for ``--base`` of the other commands.
 
 Defaults finish in minutes on a 2-core CPU with real Fashion-MNIST: 10 trained candidates with
-the proxy ``nas/baseline_cpu.yaml`` (the trainer's ``default`` preset with 2 epochs at batch 32 on
-2,000 images at 32 px), and, when neither ``--n-trials`` nor ``--timeout`` is given, no new
-candidate after 8 minutes (a busy machine ends early; rerunning continues the study). The
-faithful setting on a GPU is e.g.
+the trainer's ``default`` proxy (3 epochs on 2,000 images at 32 px) and, when neither
+``--n-trials`` nor ``--timeout`` is given, no new candidate after 8 minutes (a busy machine ends
+early; rerunning continues the study). The faithful setting on a GPU is e.g.
 ``--proxy gpu --n-trials 500 --device cuda`` (MnasNet trained ~8,000 candidates for 5 epochs).
 
 After the search, ``<out>/<study>/report.html`` is written when the ``results`` package is
@@ -38,8 +37,6 @@ DEFAULT_TRIALS = 10
 #: Without --n-trials and --timeout, the run also stops starting candidates after this many seconds,
 #: so the README command ends within 10 minutes even on a slow or busy 2-core machine.
 DEFAULT_TIMEOUT_S = 480.0
-#: Proxy used without --proxy (packaged next to this module; see the file for why).
-DEFAULT_PROXY_FILE = "baseline_cpu.yaml"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -112,8 +109,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     g.add_argument(
         "--proxy",
         default=None,
-        help="proxy preset (default, gpu, long) or YAML file (default: nas/baseline_cpu.yaml, "
-        "the default preset with 2 epochs at batch 32)",
+        help="proxy preset (default, gpu, long) or YAML file (default: default)",
     )
     g.add_argument("--epochs", type=int, default=None, help="override the proxy's epochs")
     g.add_argument("--train-subset", type=int, default=None, help="override the proxy's training images")
@@ -129,11 +125,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     g.add_argument("--storage", default=None, help="Optuna storage URL (default sqlite:///runs/effsearch.db)")
     g.add_argument("--study", default=None, help="study name (default baseline-<target>-<dataset>)")
     g.add_argument("--out", default="runs", help="folder for baseline.yaml and report.html (default runs/)")
-
-
-def default_proxy_file() -> str:
-    """The packaged ``nas/baseline_cpu.yaml``: the trainer's default preset, 2 epochs at batch 32."""
-    return str(Path(__file__).with_name(DEFAULT_PROXY_FILE))
 
 
 def cpu_threads(requested: int | None = None) -> int:
@@ -223,9 +214,7 @@ def run(args: argparse.Namespace) -> int:
         )
     Reward.make(target, args.reward, args.w)  # validates
     space = load_space(args.space).with_resolution(args.search_resolution)
-    proxy = load_proxy(args.proxy or default_proxy_file()).with_overrides(
-        epochs=args.epochs, train_subset=args.train_subset
-    )
+    proxy = load_proxy(args.proxy).with_overrides(epochs=args.epochs, train_subset=args.train_subset)
 
     from nas.device import describe_device, resolve_device
 

@@ -389,16 +389,6 @@ def test_readme_command_on_fashion_mnist(tmp_path, capsys):
     assert "fashion-mnist" in out and "leaderboard" in out
 
 
-def test_default_proxy_is_the_packaged_cpu_demo():
-    from nas.command_baseline import default_proxy_file
-    from nas.proxy import DEFAULT_PROXY
-
-    proxy = load_proxy(default_proxy_file())
-    assert proxy.name == "baseline-cpu"
-    assert (proxy.epochs, proxy.batch_size) == (2, 32)
-    assert proxy.train_subset == DEFAULT_PROXY.train_subset and proxy.resolution == DEFAULT_PROXY.resolution
-
-
 def test_default_budget_is_ten_candidates_or_eight_minutes():
     from nas.command_baseline import resolve_budget
 
