@@ -202,9 +202,9 @@ def check_exact_budget(rows, n_trials):
 @pytest.mark.slow
 @pytest.mark.postgres
 def test_four_workers_share_one_budget_on_postgresql(tmp_path, postgres_url):
-    processes, logs = run_workers(tmp_path, postgres_url, 12, 4)
+    processes, logs = run_workers(tmp_path, postgres_url, 8, 4)
     rows = trials(postgres_url)
-    check_exact_budget(rows, 12)
+    check_exact_budget(rows, 8)
     workers = {t.user_attrs.get(WORKER_ATTR) for t in rows if is_trained(t)}
     assert workers <= {worker_of(p) for p in processes}
     assert len(workers) >= 2, "the workers never overlapped; the test proved nothing"
