@@ -71,7 +71,7 @@ augment: false
 STUDY = "bench-workers"
 
 
-def command(folder: Path, storage: str, trials: int, worker: int) -> list[str]:
+def command(folder: Path, storage: str, trials: int, worker: int, threads: int) -> list[str]:
     return [
         sys.executable,
         "-m",
@@ -99,6 +99,8 @@ def command(folder: Path, storage: str, trials: int, worker: int) -> list[str]:
         str(trials),
         "--worker-id",
         str(worker),
+        "--threads",
+        str(threads),
         "--storage",
         storage,
         "--study",
@@ -122,7 +124,7 @@ def run(server: PostgresServer, folder: Path, workers: int, trials: int, threads
     logs = [(folder / f"w{workers}-{i}.log").open("w") for i in range(workers)]
     processes = [
         subprocess.Popen(
-            command(folder, storage, trials, i),
+            command(folder, storage, trials, i, threads),
             cwd=REPO,
             env=env,
             stdout=log,

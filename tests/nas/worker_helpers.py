@@ -90,6 +90,8 @@ def baseline_args(folder: Path, storage: str, n_trials: int, *extra: str) -> lis
         "32",
         "--device",
         "cpu",
+        "--threads",
+        "1",
         "--sampler",
         "random",
         "--pruner",
