@@ -9,7 +9,7 @@ written to ``<out>/<study>/baseline.yaml`` for ``--base`` of the other commands.
 
 Defaults finish in minutes on a 2-core CPU with real Fashion-MNIST: 10 trained candidates with
 the trainer's ``default`` proxy (3 epochs on 2,000 images at 32 px) and, when neither
-``--n-trials`` nor ``--timeout`` is given, no new candidate after 8 minutes (a busy machine ends
+``--n-trials`` nor ``--timeout`` is given, no new candidate after 6 minutes (a busy machine ends
 early; rerunning continues the study). The faithful setting on a GPU is e.g.
 ``--proxy gpu --n-trials 500 --device cuda`` (MnasNet trained ~8,000 candidates for 5 epochs).
 
@@ -34,9 +34,10 @@ HELP = "Search a MnasNet-style space for the best baseline at a FLOPs target (Ef
 
 #: Trained candidates (B0 included) of the default run: about 5 minutes on 2 idle CPU cores.
 DEFAULT_TRIALS = 10
-#: Without --n-trials and --timeout, the run also stops starting candidates after this many seconds,
-#: so the README command ends within 10 minutes even on a slow or busy 2-core machine.
-DEFAULT_TIMEOUT_S = 480.0
+#: Without --n-trials and --timeout, the run also starts no candidate after this many seconds, so
+#: the README command ends within 10 minutes even on a busy 2-core machine (measured there: one
+#: B0-size candidate of the default proxy takes 1-4 minutes at load ~7, about 30 s when idle).
+DEFAULT_TIMEOUT_S = 360.0
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

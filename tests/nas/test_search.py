@@ -389,10 +389,10 @@ def test_readme_command_on_fashion_mnist(tmp_path, capsys):
     assert "fashion-mnist" in out and "leaderboard" in out
 
 
-def test_default_budget_is_ten_candidates_or_eight_minutes():
+def test_default_budget_is_ten_candidates_or_six_minutes():
     from nas.command_baseline import resolve_budget
 
-    assert resolve_budget(None, None) == (10, 480.0)
+    assert resolve_budget(None, None) == (10, 360.0)
     assert resolve_budget(50, None) == (50, None)  # an explicit budget has no hidden time limit
     assert resolve_budget(None, 60.0) == (10, 60.0)
 
