@@ -42,6 +42,7 @@ def original() -> tuple[torch.nn.Module, torch.Tensor, torch.Tensor]:
         return model, x, model(x)
 
 
+@pytest.mark.filterwarnings("ignore:`torch.jit.load` is deprecated:FutureWarning")
 def test_torchscript_gives_the_same_outputs(tmp_path: Path, original) -> None:
     model, x, expected = original
     export(TINY, "torchscript", tmp_path / "m.pt", num_classes=10, in_channels=1)
@@ -52,6 +53,7 @@ def test_torchscript_gives_the_same_outputs(tmp_path: Path, original) -> None:
         torch.testing.assert_close(loaded(x), expected, rtol=1e-5, atol=1e-6)
 
 
+@pytest.mark.filterwarnings("ignore:`torch.jit.load` is deprecated:FutureWarning")
 def test_torchscript_of_loaded_weights_matches_without_touching_it(tmp_path: Path, original) -> None:
     model, x, expected = original
     torch.save(model.state_dict(), tmp_path / "w.pt")
