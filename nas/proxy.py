@@ -68,8 +68,10 @@ class ProxyConfig:
 
     #: Preset this config came from (informational; stored in study settings).
     name: str = "default"
-    #: Passes over the training subset. 3 is enough to separate good from bad candidates on
-    #: Fashion-MNIST at CPU cost (MnasNet used 5 on ImageNet; the ``gpu`` preset does too).
+    #: Passes over the training subset. 3 is what two CPU cores afford per candidate; so short a
+    #: run separates clearly good from clearly bad candidates but ranks close ones poorly (see
+    #: ``benchmarks/bench_proxy_fidelity.py``) -- use the ``gpu`` preset (MnasNet's 5 epochs on
+    #: all the data) when a GPU is there.
     epochs: int = 3
     #: Images drawn (seeded, once, the same for every candidate) from the training split;
     #: ``None`` = all of it. 2,000 keeps one candidate at ~30 s on two CPU cores.
