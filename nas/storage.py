@@ -81,15 +81,23 @@ def _sqlite_prepare(url: str) -> bool:
         ) from None
     if path.is_dir():
         raise UserError(f"storage {url} points to a directory, not a database file")
-    try:
-        connection = sqlite3.connect(path, timeout=60)
+    # Switching the journal mode needs the file to itself; workers started together on a fresh
+    # file can find it locked for a moment (the busy timeout does not cover this), so retry.
+    deadline = time.monotonic() + 60
+    while True:
         try:
-            connection.execute("PRAGMA journal_mode=WAL")
-        finally:
-            connection.close()
-    except sqlite3.Error as exc:
-        raise UserError(f"cannot open SQLite database {path}: {exc}") from None
-    return False
+            connection = sqlite3.connect(path, timeout=60)
+            try:
+                connection.execute("PRAGMA journal_mode=WAL")
+            finally:
+                connection.close()
+            return False
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc).lower() or time.monotonic() > deadline:
+                raise UserError(f"cannot open SQLite database {path}: {exc}") from None
+            time.sleep(0.1)
+        except sqlite3.Error as exc:
+            raise UserError(f"cannot open SQLite database {path}: {exc}") from None
 
 
 def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
