@@ -35,11 +35,12 @@ import math
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 import optuna
 from optuna.trial import TrialState
 
+from nas.evaluation import EvalLike
 from nas.reward import Reward, format_flops
 from search_spaces.arch import ArchSpec
 from search_spaces.codes import arch_code
@@ -49,19 +50,6 @@ from search_spaces.space import SearchSpace
 CONSTRAINT = "macs_band"
 ROLE_REFERENCE = "reference"
 ROLE_CANDIDATE = "candidate"
-
-
-class EvalLike(Protocol):
-    """What the objective reads from an evaluation (``nas.trainer.EvalResult``)."""
-
-    status: str
-    accuracy: float | None
-    curve: tuple[float, ...]
-    epochs_run: int
-    wall_s: float
-    images_per_s: float
-    device: str
-    reason: str
 
 
 #: ``evaluator(arch, on_epoch) -> EvalResult``; on_epoch(epoch, accuracy) -> True stops training.

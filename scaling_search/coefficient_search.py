@@ -43,8 +43,9 @@ import time
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any, Protocol
+from typing import Any
 
+from nas.evaluation import EvalLike
 from scaling_search.grid import TARGET, GridPoint, candidate_grid, spread_subset
 from scaling_search.scale import scale
 from scaling_search.single import SINGLE_ROLES, single_dimension_family
@@ -62,19 +63,6 @@ FINAL_FAILURES = ("nan loss", "out of memory")
 INTERRUPTED = "interrupted"
 PARAM = "candidate"
 _DIGITS = 9
-
-
-class EvalLike(Protocol):
-    """What the search reads from one training run (``nas.trainer.EvalResult``)."""
-
-    status: str
-    accuracy: float | None
-    curve: tuple[float, ...]
-    epochs_run: int
-    wall_s: float
-    images_per_s: float
-    device: str
-    reason: str
 
 
 #: ``evaluator(arch, proxy, seed, on_epoch) -> EvalResult``; the proxy's resolution is already set.
