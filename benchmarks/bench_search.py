@@ -33,6 +33,7 @@ import optuna  # noqa: E402
 
 from nas.objective import Band  # noqa: E402
 from nas.search import SearchConfig, run_search  # noqa: E402
+from nas.trainer import EvalResult  # noqa: E402
 from search_spaces.arch import ArchSpec  # noqa: E402
 from search_spaces.codes import arch_code  # noqa: E402
 from search_spaces.cost import count_cost  # noqa: E402
@@ -50,18 +51,6 @@ class SyntheticProxy:
 
     def to_dict(self) -> dict:
         return {"kind": "synthetic-accuracy", "epochs": self.epochs}
-
-
-@dataclass(frozen=True)
-class SyntheticResult:
-    status: str
-    accuracy: float | None
-    curve: tuple[float, ...]
-    epochs_run: int
-    wall_s: float
-    images_per_s: float
-    device: str
-    reason: str = ""
 
 
 def synthetic_accuracy(arch: ArchSpec) -> float:
@@ -89,10 +78,10 @@ def synthetic_accuracy(arch: ArchSpec) -> float:
     return min(0.999, acc + (jitter - 0.5) * 0.006)
 
 
-def evaluator(arch: ArchSpec, on_epoch) -> SyntheticResult:
+def evaluator(arch: ArchSpec, on_epoch) -> EvalResult:
     accuracy = synthetic_accuracy(arch)
     on_epoch(1, accuracy)
-    return SyntheticResult("ok", accuracy, (accuracy,), 1, 0.0, 0.0, "synthetic")
+    return EvalResult("ok", accuracy, (accuracy,), 1, 0.0, 0.0, "synthetic")
 
 
 def run_one(sampler: str, seed: int, trials: int) -> tuple[float, float, int, int, float]:
