@@ -364,6 +364,6 @@ def run(args: argparse.Namespace) -> int:
         console.print(f"wrote {report}")
     console.print(
         f"resume or extend: rerun this command (e.g. --n-trials {args.n_trials * 2}); "
-        f"live: optuna-dashboard {shown}"
+        f"live dashboard: effsearch dashboard --storage {shown}"
     )
     return 0
