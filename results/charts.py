@@ -125,6 +125,24 @@ _TOP_LEGEND = {"orientation": "h", "yanchor": "bottom", "y": 1.02, "xanchor": "r
 _BOTTOM_LEGEND = {"orientation": "h", "yanchor": "top", "y": -0.2, "xanchor": "center", "x": 0.5}
 
 
+def _add_star(fig: go.Figure, rows: pd.DataFrame, name: str, marker: dict[str, Any]) -> None:
+    """Mark the reference rows (B0, or the unscaled base) on an accuracy-vs-MACs chart."""
+    import plotly.graph_objects as go
+
+    if len(rows):
+        fig.add_trace(
+            go.Scatter(
+                x=_nums(rows["macs"], 1e-6),
+                y=_nums(rows["accuracy"], 100),
+                mode="markers",
+                name=name,
+                marker=marker,
+                hovertext=_hovers(rows),
+                hoverinfo="text",
+            )
+        )
+
+
 def _layout(
     fig: go.Figure, title: str, height: int = 460, legend: dict | None = None, **axes: Any
 ) -> go.Figure:
@@ -345,19 +363,12 @@ def accuracy_macs_figure(
             annotation_text=f"target T = {target / 1e6:.0f}M",
             annotation_position="bottom right",
         )
-    ref = done[done["role"] == "reference"]
-    if len(ref):
-        fig.add_trace(
-            go.Scatter(
-                x=_nums(ref["macs"], 1e-6),
-                y=_nums(ref["accuracy"], 100),
-                mode="markers",
-                name="B0 reference",
-                marker={"color": REFERENCE_COLOR, "size": 16, "symbol": "star", "line": {"width": 1}},
-                hovertext=_hovers(ref),
-                hoverinfo="text",
-            )
-        )
+    _add_star(
+        fig,
+        done[done["role"] == "reference"],
+        "B0 reference",
+        {"color": REFERENCE_COLOR, "size": 16, "symbol": "star", "line": {"width": 1}},
+    )
     accs = [a for a in _nums(done["accuracy"], 100) if a is not None]
     pad = max((max(accs) - min(accs)) * 0.15, 0.5)
     log_x = span_hi / span_lo > 8
@@ -794,19 +805,12 @@ def comparison_figure(frame: pd.DataFrame, band: tuple[float, float]) -> go.Figu
                 hoverinfo="text",
             )
         )
-    base = table[table["method"] == "baseline"]
-    if len(base):
-        fig.add_trace(
-            go.Scatter(
-                x=_nums(base["macs"], 1e-6),
-                y=_nums(base["accuracy"], 100),
-                mode="markers",
-                name="baseline (φ = 0)",
-                marker={"color": "#333", "size": 14, "symbol": "star"},
-                hovertext=_hovers(base),
-                hoverinfo="text",
-            )
-        )
+    _add_star(
+        fig,
+        table[table["method"] == "baseline"],
+        "baseline (φ = 0)",
+        {"color": "#333", "size": 14, "symbol": "star"},
+    )
     return _layout(
         fig,
         "Compound vs single-dimension scaling (EfficientNet Fig. 8)",
