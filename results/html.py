@@ -1,8 +1,9 @@
 """The static HTML dashboard: one self-contained file that opens offline, from disk, in any browser.
 
-plotly's JavaScript is embedded once, inline (no CDN, no server), followed by every chart of
-:mod:`results.charts` that applies to the study and the key tables (best architecture,
-leaderboard, Pareto front, search cost, settings). The file can be mailed, attached to an issue or
+plotly's JavaScript is embedded once, inline (no CDN, no server), followed by every chart that
+applies to the study (:mod:`results.baseline_charts`, :mod:`results.choice_charts`,
+:mod:`results.coefficient_charts`) and the key tables (best architecture, leaderboard, Pareto
+front, search cost, settings). The file can be mailed, attached to an issue or
 archived next to the database it came from.
 
 A tiny error collector runs before anything else: every uncaught JavaScript error is counted in
@@ -22,17 +23,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from results.charts import (
-    PAPER_COEFFICIENTS,
-    accuracy_macs_figure,
-    choices_figure,
-    coefficient_figure,
-    comparison_figure,
-    family_figure,
-    progress_figure,
-    sampling_figure,
-)
-from results.coefficients import constraint_band, winner
+from results.baseline_charts import accuracy_macs_figure, progress_figure, sampling_figure
+from results.choice_charts import choices_figure
+from results.coefficient_charts import coefficient_figure, comparison_figure, family_figure
+from results.coefficients import PAPER_COEFFICIENTS, constraint_band, winner
 from results.leaderboard import leaderboard, rank_column
 from results.pareto import pareto_front
 from results.stats import search_cost
