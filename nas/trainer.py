@@ -29,26 +29,26 @@ from __future__ import annotations
 import gc
 import math
 import time
-import weakref
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any
 
 import torch
-from torch import Tensor, nn
+from torch import nn
 
-from nas.augment import channel_stats, crop_flip, normalize, resize_images
+from nas.augment import crop_flip, normalize, resize_images
 from nas.datasets import Splits
 from nas.device import describe_device, resolve_device
+from nas.device_data import DeviceData, clear_cache, prepare
 from nas.optim import ProxyOptimizer, lr_at
 from nas.proxy import DEFAULT_PROXY, ProxyConfig
+from nas.short_run import recalibrate_bn, zero_init_
+from nas.stream import stream_source
+from nas.train_step import GraphStep, Step, is_oom
 from search_spaces.arch import ArchSpec
 from search_spaces.errors import UserError
 
 STATUSES = ("ok", "stopped", "nan", "oom")
-#: Eager warm-up steps before CUDA-graph capture (cuDNN autotuning and lazy allocations happen
-#: there; the PyTorch docs ask for a few iterations on a side stream).
-GRAPH_WARMUP_STEPS = 3
 #: How often (steps) the CUDA path syncs to check for a non-finite loss; the CPU checks every step.
 CUDA_NAN_CHECK_EVERY = 25
 
@@ -94,170 +94,6 @@ Progress = Callable[[int, int], None]
 
 
 # ----------------------------------------------------------------------------------------------
-# Data on the device
-# ----------------------------------------------------------------------------------------------
-
-
-@dataclass(eq=False)
-class _DeviceData:
-    train_x: Tensor
-    train_y: Tensor
-    val_x: Tensor
-    val_y: Tensor
-    mean: Tensor
-    inv_std: Tensor
-
-
-#: Device copies of recent (dataset, resolution, subset, ...) combinations, newest last. A few
-#: entries, because the coefficient search alternates between resolutions.
-_CACHE: list[tuple[tuple, Any, _DeviceData]] = []
-CACHE_ENTRIES = 4
-
-
-def _subset_indices(n: int, subset: int | None, seed: int) -> Tensor | None:
-    if subset is None or subset >= n:
-        return None
-    generator = torch.Generator().manual_seed(int(seed))
-    return torch.randperm(n, generator=generator)[:subset].sort().values
-
-
-def _prepare(data: Splits, proxy: ProxyConfig, device: torch.device) -> _DeviceData:
-    """Subset, move and resize once; reuse for every candidate with the same data and settings."""
-    key = (id(data), proxy.resolution, proxy.train_subset, proxy.val_size, proxy.seed, str(device))
-    for entry in list(_CACHE):
-        if entry[1]() is None:  # that dataset is gone: drop its device copy
-            _CACHE.remove(entry)
-        elif entry[0] == key and entry[1]() is data:
-            _CACHE.remove(entry)
-            _CACHE.append(entry)
-            return entry[2]
-    if any(entry[1]() is not data for entry in _CACHE):
-        _CACHE.clear()  # another dataset: free its device copies first
-    del _CACHE[: max(0, len(_CACHE) - CACHE_ENTRIES + 1)]
-    idx = _subset_indices(int(data.train_y.shape[0]), proxy.train_subset, proxy.seed)
-    train_x = data.train_x if idx is None else data.train_x[idx]
-    train_y = data.train_y if idx is None else data.train_y[idx]
-    n_val = min(proxy.val_size, int(data.val_y.shape[0]))
-    if n_val < 1:
-        raise UserError(f"dataset {data.name} has no validation images")
-    train_x = resize_images(train_x.to(device), proxy.resolution)
-    val_x = resize_images(data.val_x[:n_val].to(device), proxy.resolution)
-    mean, std = channel_stats(train_x)
-    value = _DeviceData(
-        train_x=train_x,
-        train_y=train_y.to(device),
-        val_x=val_x,
-        val_y=data.val_y[:n_val].to(device),
-        mean=mean,
-        inv_std=1.0 / std,
-    )
-    _CACHE.append((key, weakref.ref(data), value))
-    return value
-
-
-def clear_cache() -> None:
-    """Drop the cached device copies of datasets (frees GPU memory between studies)."""
-    _CACHE.clear()
-
-
-# ----------------------------------------------------------------------------------------------
-# Steps
-# ----------------------------------------------------------------------------------------------
-
-
-class _Step:
-    """One eager training step: forward (optionally bf16 autocast), backward, optimiser update."""
-
-    def __init__(
-        self, model: nn.Module, opt: ProxyOptimizer, criterion: nn.Module, amp: bool, device_type: str
-    ) -> None:
-        self.model = model
-        self.opt = opt
-        self.criterion = criterion
-        self.amp = amp
-        self.device_type = device_type
-
-    def body(self, x: Tensor, y: Tensor) -> Tensor:
-        with torch.autocast(self.device_type, dtype=torch.bfloat16, enabled=self.amp, cache_enabled=False):
-            logits = self.model(x)
-            loss = self.criterion(logits.float(), y)
-        loss.backward()
-        self.opt.step()
-        return loss.detach()
-
-    def __call__(self, x: Tensor, y: Tensor) -> Tensor:
-        self.opt.zero_grad()
-        return self.body(x, y)
-
-
-class _GraphStep(_Step):
-    """The same step captured once as a CUDA graph and replayed (torch.cuda.graph, whole network).
-
-    The first ``GRAPH_WARMUP_STEPS`` calls run eagerly on a side stream (real training steps),
-    the next one captures and replays. Batches are copied into static input tensors; the loss
-    comes back in a static tensor that the next replay overwrites. If capture fails for any
-    reason but memory, training continues eagerly and ``fallback`` says why.
-    """
-
-    def __init__(self, *args: Any) -> None:
-        super().__init__(*args)
-        self.graph: torch.cuda.CUDAGraph | None = None
-        self.calls = 0
-        self.fallback = ""
-        self.static_x: Tensor | None = None
-        self.static_y: Tensor | None = None
-        self.static_loss: Tensor | None = None
-
-    def __call__(self, x: Tensor, y: Tensor) -> Tensor:
-        if self.fallback:
-            return super().__call__(x, y)
-        if self.graph is None:
-            if self.calls < GRAPH_WARMUP_STEPS:
-                self.calls += 1
-                side = torch.cuda.Stream()
-                side.wait_stream(torch.cuda.current_stream())
-                with torch.cuda.stream(side):
-                    loss = super().__call__(x, y)
-                torch.cuda.current_stream().wait_stream(side)
-                return loss
-            try:
-                self._capture(x, y)
-            except Exception as exc:
-                if _is_oom(exc):
-                    raise
-                self.graph = None
-                self.fallback = f"CUDA graph capture failed ({type(exc).__name__}: {exc}); trained eagerly"
-                torch.cuda.synchronize()
-                return super().__call__(x, y)
-        assert self.static_x is not None and self.static_y is not None and self.graph is not None
-        self.static_x.copy_(x)
-        self.static_y.copy_(y)
-        self.graph.replay()
-        return self.static_loss  # type: ignore[return-value]
-
-    def _capture(self, x: Tensor, y: Tensor) -> None:
-        torch.cuda.synchronize()
-        self.static_x = torch.empty_like(x, memory_format=torch.preserve_format).copy_(x)
-        self.static_y = y.clone()
-        self.opt.zero_grad()
-        graph = torch.cuda.CUDAGraph()
-        # thread_local: a DataLoader's pin-memory thread (streamed trees) may touch CUDA meanwhile.
-        with torch.cuda.graph(graph, capture_error_mode="thread_local"):
-            self.static_loss = self.body(self.static_x, self.static_y)
-        self.graph = graph
-
-
-def _is_oom(exc: BaseException) -> bool:
-    """CUDA OOM (``torch.OutOfMemoryError``) or a failed host allocation (a RuntimeError)."""
-    if isinstance(exc, torch.OutOfMemoryError):
-        return True
-    if isinstance(exc, RuntimeError):
-        text = str(exc).lower()
-        return "can't allocate memory" in text or "out of memory" in text or "cannot allocate memory" in text
-    return False
-
-
-# ----------------------------------------------------------------------------------------------
 # Evaluate
 # ----------------------------------------------------------------------------------------------
 
@@ -277,7 +113,7 @@ class _Record:
 
 
 @torch.no_grad()
-def validate(model: nn.Module, data: _DeviceData, batch_size: int, amp: bool, channels_last: bool) -> float:
+def validate(model: nn.Module, data: DeviceData, batch_size: int, amp: bool, channels_last: bool) -> float:
     """Top-1 accuracy of ``model`` on the device-resident validation images."""
     model.eval()
     device_type = data.val_x.device.type
@@ -331,7 +167,7 @@ def _run(
     try:
         status, reason = _train(arch, data, proxy, dev, on_epoch, seed, progress, record, holder)
     except Exception as exc:
-        if not _is_oom(exc):
+        if not is_oom(exc):
             raise
         failure = f"out of memory: {str(exc).splitlines()[0][:300]}"
     if failure:
@@ -380,9 +216,9 @@ def train_and_test(
     result = _run(arch, data, proxy, device, on_epoch, seed, progress, holder)
     if result.status not in ("ok", "stopped") or "model" not in holder:
         return result, None
-    dd: _DeviceData = holder["data"]
+    dd: DeviceData = holder["data"]
     dev = dd.val_x.device
-    test = _DeviceData(
+    test = DeviceData(
         train_x=dd.train_x,
         train_y=dd.train_y,
         val_x=resize_images(data.test_x.to(dev), proxy.resolution),
@@ -421,8 +257,8 @@ def _train(
     channels_last = proxy.channels_last
     torch.manual_seed(seed)
 
-    stream = _stream_source(data, proxy, dev) if not isinstance(data, Splits) else None
-    dd = stream.device_data if stream is not None else _prepare(data, proxy, dev)
+    stream = stream_source(data, proxy, dev) if not isinstance(data, Splits) else None
+    dd = stream.device_data if stream is not None else prepare(data, proxy, dev)
     n_train = stream.n_train if stream is not None else int(dd.train_y.shape[0])
     record.train_images, record.val_images = n_train, int(dd.val_y.shape[0])
     batch = min(proxy.batch_size, n_train)
@@ -441,7 +277,7 @@ def _train(
     opt = ProxyOptimizer(model, proxy.optimizer, proxy.momentum, proxy.nesterov, proxy.weight_decay)
     criterion = nn.CrossEntropyLoss(label_smoothing=proxy.label_smoothing)
     step_args = (model, opt, criterion, amp, dev.type)
-    stepper: _Step = _GraphStep(*step_args) if cuda and proxy.cuda_graph else _Step(*step_args)
+    stepper: Step = GraphStep(*step_args) if cuda and proxy.cuda_graph else Step(*step_args)
     generator = torch.Generator(device=dev).manual_seed(seed)
     loss_sum = torch.zeros((), dtype=torch.float32, device=dev)
     nonfinite = torch.zeros((), dtype=torch.bool, device=dev)
@@ -477,7 +313,7 @@ def _train(
         record.train_s += elapsed
         record.images += steps_per_epoch * batch
         record.epoch_train_s.append(elapsed)
-        if isinstance(stepper, _GraphStep) and stepper.fallback:
+        if isinstance(stepper, GraphStep) and stepper.fallback:
             record.note = stepper.fallback
         if bool(nonfinite.item()):
             return "nan", _nan_reason(epoch, steps_per_epoch)
@@ -492,130 +328,11 @@ def _train(
     return "ok", ""
 
 
-@torch.no_grad()
-def recalibrate_bn(
-    model: nn.Module,
-    data: _DeviceData,
-    batches: int,
-    batch_size: int,
-    generator: torch.Generator,
-    amp: bool,
-    channels_last: bool,
-) -> None:
-    """Replace BN running statistics by their exact average over ``batches`` training batches.
-
-    Only the BatchNorm layers are in training mode (dropout and stochastic depth are off), and
-    momentum is ``None`` (a cumulative average), so the statistics are those of the current
-    weights on un-augmented training images. See ``ProxyConfig.bn_recalibration_batches``.
-    """
-    if data.train_x.shape[0] == 0:  # streamed data: nothing resident to recalibrate on
-        return
-    norms = [m for m in model.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
-    if not norms:
-        return
-    n = int(data.train_x.shape[0])
-    count = min(n, batches * batch_size)
-    order = torch.randperm(n, device=data.train_x.device, generator=generator)[:count]
-    momenta = [m.momentum for m in norms]
-    model.eval()
-    for m in norms:
-        m.reset_running_stats()
-        m.momentum = None
-        m.train()
-    device_type = data.train_x.device.type
-    for start in range(0, count, batch_size):
-        idx = order[start : start + batch_size]
-        x = normalize(data.train_x[idx], data.mean, data.inv_std, channels_last)
-        with torch.autocast(device_type, dtype=torch.bfloat16, enabled=amp, cache_enabled=False):
-            model(x)
-    for m, momentum in zip(norms, momenta, strict=True):
-        m.momentum = momentum
-    model.train()
-
-
-def zero_init_(model: nn.Module) -> None:
-    """Zero the last BatchNorm scale of every residual branch and the final linear layer.
-
-    Residual blocks are recognised by the builder's ``residual`` flag and ``body``; see
-    :attr:`nas.proxy.ProxyConfig.zero_init` for why.
-    """
-    with torch.no_grad():
-        for module in model.modules():
-            if getattr(module, "residual", False) and isinstance(getattr(module, "body", None), nn.Module):
-                norms = [m for m in module.body.modules() if isinstance(m, nn.BatchNorm2d)]
-                if norms:
-                    norms[-1].weight.zero_()
-        linears = [m for m in model.modules() if isinstance(m, nn.Linear)]
-        if linears:
-            linears[-1].weight.zero_()
-            if linears[-1].bias is not None:
-                linears[-1].bias.zero_()
-
-
 def _nan_reason(epoch: int, step: int) -> str:
     return (
         f"nan loss: training loss became non-finite in epoch {epoch} (by step {step}); "
         "the learning rate is probably too high for this candidate"
     )
-
-
-# ----------------------------------------------------------------------------------------------
-# Streamed ImageFolder trees
-# ----------------------------------------------------------------------------------------------
-
-
-class _StreamSource:
-    """Training batches decoded by DataLoader workers each epoch; validation kept on the device."""
-
-    def __init__(self, data: Any, proxy: ProxyConfig, device: torch.device) -> None:
-        from nas.imagefolder import DecodeDataset, decode_all
-
-        items = list(data.train)
-        idx = _subset_indices(len(items), proxy.train_subset, proxy.seed)
-        if idx is not None:
-            items = [items[i] for i in idx.tolist()]
-        self.items = items
-        self.n_train = len(items)
-        self.device = device
-        self.proxy = proxy
-        self.workers = data.workers
-        self.dataset = DecodeDataset(items, proxy.resolution, data.in_channels)
-        # Normalisation statistics from (up to) 2,000 training images; validation decoded once.
-        sample = items[: min(2000, len(items))]
-        sx, _ = decode_all(sample, proxy.resolution, data.in_channels, self.workers)
-        mean, std = channel_stats(sx.to(device))
-        val_items = list(data.val)[: proxy.val_size]
-        vx, vy = decode_all(val_items, proxy.resolution, data.in_channels, self.workers)
-        self.device_data = _DeviceData(
-            train_x=torch.empty(0, dtype=torch.uint8),
-            train_y=torch.empty(0, dtype=torch.int64),
-            val_x=vx.to(device),
-            val_y=vy.to(device),
-            mean=mean,
-            inv_std=1.0 / std,
-        )
-
-    def train_batches(self, epoch: int, batch: int):
-        generator = torch.Generator().manual_seed(self.proxy.seed * 100_003 + epoch)
-        loader = torch.utils.data.DataLoader(
-            self.dataset,
-            batch_size=batch,
-            shuffle=True,
-            drop_last=True,
-            num_workers=self.workers,
-            generator=generator,
-            pin_memory=self.device.type == "cuda",
-        )
-        for x, y in loader:
-            yield x.to(self.device, non_blocking=True), y.to(self.device, non_blocking=True)
-
-
-def _stream_source(data: Any, proxy: ProxyConfig, device: torch.device) -> _StreamSource:
-    from nas.imagefolder import StreamSplits
-
-    if not isinstance(data, StreamSplits):
-        raise TypeError(f"data must be Splits or StreamSplits, got {type(data).__name__}")
-    return _StreamSource(data, proxy, device)
 
 
 def nan_safe(value: float | None) -> float | None:

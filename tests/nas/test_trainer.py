@@ -170,20 +170,6 @@ def test_short_fashion_mnist_run_beats_chance():
     assert result.accuracy > 0.5
 
 
-def test_device_copies_are_cached_per_resolution(synthetic):
-    from nas.trainer import _prepare, clear_cache
-
-    clear_cache()
-    a16 = _prepare(synthetic, tiny_proxy(), torch.device("cpu"))
-    a20 = _prepare(synthetic, tiny_proxy(resolution=20), torch.device("cpu"))
-    assert a16.train_x.shape[-1] == 16 and a20.train_x.shape[-1] == 20
-    assert _prepare(synthetic, tiny_proxy(), torch.device("cpu")) is a16
-    other = load_dataset("synthetic:train=100,test=10")
-    assert _prepare(other, tiny_proxy(), torch.device("cpu")) is not a16
-    assert _prepare(synthetic, tiny_proxy(), torch.device("cpu")) is not a16  # evicted with the other data
-    clear_cache()
-
-
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
 def test_cuda_graph_path_learns(synthetic):
     result = evaluate(tiny_arch(), synthetic, tiny_proxy(), device="cuda")
@@ -202,44 +188,3 @@ def test_cuda_eager_and_graph_agree_roughly(synthetic):
 def test_cuda_nan_is_a_result(synthetic):
     result = evaluate(tiny_arch(), synthetic, tiny_proxy(lr=1e8, warmup_epochs=0.0), device="cuda")
     assert result.status == "nan"
-
-
-def test_zero_init_starts_residual_blocks_as_identity():
-    from nas.trainer import zero_init_
-    from search_spaces.builder import build_model
-
-    model = build_model(tiny_arch(), num_classes=4, in_channels=1)
-    zero_init_(model)
-    assert float(model.classifier[-1].weight.detach().abs().sum()) == 0.0
-    residual = [m for m in model.modules() if getattr(m, "residual", False)]
-    assert residual
-    for block in residual:
-        last_bn = [m for m in block.body.modules() if isinstance(m, torch.nn.BatchNorm2d)][-1]
-        assert float(last_bn.weight.detach().abs().sum()) == 0.0
-    model.eval()
-    logits = model(torch.randn(2, 1, 16, 16))
-    assert torch.equal(logits, torch.zeros_like(logits))  # initial loss is exactly ln(classes)
-
-
-def test_bn_recalibration_uses_exact_batch_statistics(synthetic):
-    from nas.trainer import _prepare, recalibrate_bn
-    from search_spaces.builder import build_model
-
-    proxy = tiny_proxy(train_subset=64)
-    data = _prepare(synthetic, proxy, torch.device("cpu"))
-    model = build_model(tiny_arch(), num_classes=4, in_channels=1)
-    recalibrate_bn(
-        model,
-        data,
-        batches=4,
-        batch_size=16,
-        generator=torch.Generator().manual_seed(0),
-        amp=False,
-        channels_last=False,
-    )
-    stem_conv, stem_bn = model.features[0][0], model.features[0][1]
-    with torch.no_grad():
-        x = (data.train_x.float() - data.mean) * data.inv_std
-        expected = stem_conv(x).mean(dim=(0, 2, 3))
-    torch.testing.assert_close(stem_bn.running_mean, expected, rtol=1e-4, atol=1e-5)
-    assert stem_bn.momentum == 0.1 and model.training
