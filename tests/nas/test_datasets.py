@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 import torch
 
-from nas import datasets
+from nas import data_sources, datasets
 from nas.datasets import Splits, carve_validation, load_dataset
 from nas.idx import read_idx, write_idx
 from search_spaces.errors import UserError
@@ -30,7 +30,7 @@ def require_fashion_mnist() -> None:
 @pytest.fixture
 def no_fallbacks(monkeypatch, tmp_path):
     """No system package, an empty cache, no downloads: only what the test provides."""
-    monkeypatch.setattr(datasets, "SYSTEM_DIRS", {})
+    monkeypatch.setattr(data_sources, "SYSTEM_DIRS", {})
     monkeypatch.setenv("EFFSEARCH_CACHE", str(tmp_path / "cache"))
     monkeypatch.setenv("EFFSEARCH_OFFLINE", "1")
 
