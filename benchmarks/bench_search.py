@@ -37,7 +37,7 @@ from nas.trainer import EvalResult  # noqa: E402
 from search_spaces.arch import ArchSpec  # noqa: E402
 from search_spaces.codes import arch_code  # noqa: E402
 from search_spaces.cost import count_cost  # noqa: E402
-from search_spaces.space import load_space  # noqa: E402
+from search_spaces.space_yaml import load_space  # noqa: E402
 
 TARGET = 400_000_000
 CLASSES, CHANNELS = 10, 1

@@ -190,7 +190,7 @@ def run(args: argparse.Namespace) -> int:
     from nas.search import SearchConfig, default_study_name, is_trained, run_search
     from nas.storage import DEFAULT_STORAGE, mask_url, open_storage
     from nas.workers import worker_seed
-    from search_spaces.space import load_space
+    from search_spaces.space_yaml import load_space
 
     optuna.logging.set_verbosity(optuna.logging.ERROR)
     target = parse_flops(args.target_flops)

@@ -42,7 +42,7 @@ def _fmt(value: object) -> str:
 
 def run(args: argparse.Namespace) -> int:
     from search_spaces.codes import arch_code
-    from search_spaces.space import load_space
+    from search_spaces.space_yaml import load_space
 
     space = load_space(args.space)
     resolution = args.resolution if args.resolution is not None else space.reference.resolution

@@ -8,7 +8,8 @@ ratio 0/0.25, skip op, output filters (0.75/1.0/1.25 x the reference) and the nu
 around what became B0. Searching per stage, not per layer, keeps the space small enough to search
 while letting stages differ (the paper's point against cell-based spaces).
 
-A :class:`SearchSpace` is frozen data built from a YAML file (schema: ``mnasnet.yaml``). Its
+A :class:`SearchSpace` is frozen data built from a YAML file (schema: ``mnasnet.yaml``; the reader
+and its checks are :mod:`search_spaces.space_yaml`). Its
 :meth:`SearchSpace.sample` is the only place in effsearch that calls ``trial.suggest_*``; parameter
 names are stable (``s3.kernel``, ``s3.layers``...) so studies from different runs, samplers and
 machines stay comparable. Filters and layers are suggested as the *resolved* channel and layer
@@ -23,13 +24,9 @@ import json
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import yaml
-
-from search_spaces.arch import EXPANSIONS, KERNELS, OPS, ArchSpec, StageSpec
-from search_spaces.arch_yaml import arch_from_dict, builtin_yaml, load_arch_file, reference_b0
+from search_spaces.arch import ArchSpec, StageSpec
 from search_spaces.errors import UserError
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
@@ -39,11 +36,6 @@ if TYPE_CHECKING:  # pragma: no cover - typing only
 
 #: The keys of a stage's choices, in the order :meth:`SearchSpace.sample` suggests them.
 CHOICE_KEYS: tuple[str, ...] = ("op", "kernel", "expansion", "se", "skip", "filters", "layers")
-_TOP_KEYS = {"name", "reference", "divisor", "choices", "stages", "notes"}
-_SKIP_VALUES = {"identity": True, "none": False}
-_MAX_FILTER_MULTIPLIER = 8.0
-_MAX_LAYER_OFFSET = 16
-DEFAULT_SPACE = "mnasnet.yaml"
 
 
 class SpaceError(UserError):
@@ -364,217 +356,12 @@ class SearchSpace:
         return hashlib.sha256(text.encode()).hexdigest()[:12]
 
 
-# -- loading --------------------------------------------------------------------------------------
-
-
-def _choice_list(value: Any, where: str) -> list[Any]:
-    if not isinstance(value, list):
-        raise SpaceError(f"{where} must be a list of choices, got {value!r}")
-    if not value:
-        raise SpaceError(f"{where} is an empty list; give at least one choice")
-    if any(isinstance(v, (list, dict)) or v is None for v in value):
-        raise SpaceError(f"{where} must hold plain values, got {value!r}")
-    return value
-
-
-def _number(value: Any, where: str) -> float:
-    if isinstance(value, bool):
-        raise SpaceError(f"{where}: {value!r} is not a number")
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        raise SpaceError(f"{where}: {value!r} is not a number") from None
-    if not math.isfinite(number):
-        raise SpaceError(f"{where}: {value!r} is not a finite number")
-    return number
-
-
-def _integer(value: Any, where: str) -> int:
-    number = _number(value, where)
-    if number != int(number):
-        raise SpaceError(f"{where}: {value!r} is not a whole number")
-    return int(number)
-
-
-def _unique(values: list[Any], where: str) -> tuple[Any, ...]:
-    seen: list[Any] = []
-    for value in values:
-        if value in seen:
-            raise SpaceError(f"{where} lists {value!r} twice")
-        seen.append(value)
-    return tuple(seen)
-
-
-def _distinct(values: list[Any]) -> tuple[Any, ...]:
-    """Keep first occurrences: resolved filters/layers may coincide (16 x 0.75 rounds to 16)."""
-    out: list[Any] = []
-    for value in values:
-        if value not in out:
-            out.append(value)
-    return tuple(sorted(out))
-
-
-def _parse_choices(data: Any, where: str) -> dict[str, list[Any]]:
-    if data is None:
-        return {}
-    if not isinstance(data, Mapping):
-        raise SpaceError(f"{where} must be a mapping of choice lists, got {type(data).__name__}")
-    unknown = [str(key) for key in data if key not in CHOICE_KEYS]
-    if unknown:
-        raise SpaceError(
-            f"{where}: unknown key(s) {', '.join(sorted(unknown))}; expected {', '.join(CHOICE_KEYS)}"
-        )
-    return {key: _choice_list(value, f"{where}.{key}") for key, value in data.items()}
-
-
-def _resolve_stage(
-    reference: StageSpec, given: Mapping[str, list[Any]], divisor: int, where: str
-) -> StageChoices:
-    """Validate one stage's choice lists against the reference stage."""
-    ops = _unique([str(v) for v in given.get("op", [reference.op])], f"{where}.op")
-    for op in ops:
-        if op not in OPS:
-            raise SpaceError(f"{where}.op: unknown op {op!r}; expected one of {', '.join(OPS)}")
-    kernels = _unique(
-        [_integer(v, f"{where}.kernel") for v in given.get("kernel", [reference.kernel])], f"{where}.kernel"
-    )
-    for kernel in kernels:
-        if kernel not in KERNELS:
-            raise SpaceError(f"{where}.kernel: {kernel} is not supported; expected one of {KERNELS}")
-    expansions = _unique(
-        [_integer(v, f"{where}.expansion") for v in given.get("expansion", [reference.expansion])],
-        f"{where}.expansion",
-    )
-    for expansion in expansions:
-        if expansion not in EXPANSIONS:
-            raise SpaceError(f"{where}.expansion: {expansion} is not supported; expected one of {EXPANSIONS}")
-    se_ratios = _unique(
-        [_number(v, f"{where}.se") for v in given.get("se", [reference.se_ratio])], f"{where}.se"
-    )
-    for ratio in se_ratios:
-        if not 0.0 <= ratio <= 1.0:
-            raise SpaceError(f"{where}.se: ratio {ratio} must be within [0, 1]")
-    skips_raw = given.get("skip", [skip_name(reference.skip)])
-    skips = []
-    for value in skips_raw:
-        if isinstance(value, bool):
-            skips.append(value)
-        elif isinstance(value, str) and value.lower() in _SKIP_VALUES:
-            skips.append(_SKIP_VALUES[value.lower()])
-        else:
-            raise SpaceError(f"{where}.skip: {value!r} is not a skip op; expected identity or none")
-    skips_t = _unique(skips, f"{where}.skip")
-    multipliers = _unique(
-        [_number(v, f"{where}.filters") for v in given.get("filters", [1.0])], f"{where}.filters"
-    )
-    for mult in multipliers:
-        if not 0.0 < mult <= _MAX_FILTER_MULTIPLIER:
-            raise SpaceError(
-                f"{where}.filters: multiplier {mult} must be within (0, {_MAX_FILTER_MULTIPLIER:g}]"
-            )
-    offsets = _unique([_integer(v, f"{where}.layers") for v in given.get("layers", [0])], f"{where}.layers")
-    for offset in offsets:
-        if abs(offset) > _MAX_LAYER_OFFSET:
-            raise SpaceError(f"{where}.layers: offset {offset} is beyond +-{_MAX_LAYER_OFFSET}")
-    channels = _distinct([round_channels(reference.out_channels, m, divisor) for m in multipliers])
-    layers = _distinct([max(1, reference.layers + offset) for offset in offsets])
-    return StageChoices(
-        reference=reference,
-        ops=ops,
-        kernels=kernels,
-        expansions=expansions,
-        se_ratios=se_ratios,
-        skips=skips_t,
-        channels=channels,
-        layers=layers,
-        filter_multipliers=multipliers,
-        layer_offsets=offsets,
-    )
-
-
-def _resolve_reference(value: Any, base: Path | None) -> ArchSpec:
-    if isinstance(value, Mapping):
-        return arch_from_dict(value)
-    if not isinstance(value, str) or not value.strip():
-        raise SpaceError(f"reference must be b0, an architecture file or a mapping, got {value!r}")
-    text = value.strip()
-    if text.lower() in {"b0", "efficientnet-b0", "efficientnet_b0"}:
-        return reference_b0()
-    path = Path(text)
-    if not path.is_absolute() and base is not None:
-        path = base / path
-    return load_arch_file(path)
-
-
-def space_from_dict(data: Any, source: str = "<space>", base: Path | None = None) -> SearchSpace:
-    """Build and validate a space from its YAML mapping; errors name ``source``."""
-    try:
-        if not isinstance(data, Mapping):
-            raise SpaceError(f"a search space must be a mapping, got {type(data).__name__}")
-        unknown = [str(key) for key in data if key not in _TOP_KEYS]
-        if unknown:
-            raise SpaceError(
-                f"unknown key(s) {', '.join(sorted(unknown))}; expected {', '.join(sorted(_TOP_KEYS))}"
-            )
-        if "reference" not in data:
-            raise SpaceError("missing key 'reference' (e.g. reference: b0)")
-        reference = _resolve_reference(data["reference"], base)
-        divisor = _integer(data.get("divisor", 8), "divisor")
-        if not 1 <= divisor <= 64:
-            raise SpaceError(f"divisor must be within 1..64, got {divisor}")
-        common = _parse_choices(data.get("choices"), "choices")
-        overrides = data.get("stages") or {}
-        if not isinstance(overrides, Mapping):
-            raise SpaceError("stages must map stage numbers (1 = first) to choice overrides")
-        per_stage: dict[int, dict[str, list[Any]]] = {}
-        for key, value in overrides.items():
-            number = _integer(key, "stages") if not isinstance(key, bool) else 0
-            if not 1 <= number <= len(reference.stages):
-                raise SpaceError(
-                    f"stages: no stage {key!r}; the reference has stages 1..{len(reference.stages)}"
-                )
-            per_stage[number] = _parse_choices(value, f"stages.{number}")
-        stages = tuple(
-            _resolve_stage(stage, {**common, **per_stage.get(n, {})}, divisor, f"stage {n}")
-            for n, stage in enumerate(reference.stages, 1)
-        )
-        name = str(data.get("name") or (Path(source).stem if source else "space"))
-        return SearchSpace(name=name, reference=reference, stages=stages, divisor=divisor, source=source)
-    except UserError as exc:
-        raise SpaceError(f"{source}: {exc}") from None
-
-
-def load_space(path: str | Path | None = None) -> SearchSpace:
-    """Read a search space: ``None`` or ``mnasnet`` is the packaged MnasNet space, else a YAML file."""
-    if path is None or str(path) in {"mnasnet", DEFAULT_SPACE}:
-        text, source, base = builtin_yaml(DEFAULT_SPACE), DEFAULT_SPACE, None
-    else:
-        file = Path(path)
-        try:
-            text = file.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            raise SpaceError(f"search space file not found: {file}") from None
-        except IsADirectoryError:
-            raise SpaceError(f"search space path is a directory, not a YAML file: {file}") from None
-        except (OSError, UnicodeDecodeError) as exc:
-            raise SpaceError(f"cannot read search space file {file}: {exc}") from None
-        source, base = str(file), file.parent
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise SpaceError(f"{source}: not valid YAML ({first})") from None
-    return space_from_dict(data, source, base)
-
-
 __all__ = [
     "CHOICE_KEYS",
     "MacRange",
     "SearchSpace",
     "SpaceError",
     "StageChoices",
-    "load_space",
     "round_channels",
     "skip_name",
-    "space_from_dict",
 ]

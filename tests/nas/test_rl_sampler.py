@@ -6,7 +6,7 @@ import optuna
 import pytest
 
 from nas.rl_sampler import ReinforceSampler
-from search_spaces.space import load_space
+from search_spaces.space_yaml import load_space
 
 optuna.logging.set_verbosity(optuna.logging.WARNING)
 

@@ -29,7 +29,7 @@ from nas.trainer import evaluate
 from search_spaces.arch_yaml import load_arch_file
 from search_spaces.codes import arch_code, arch_from_code
 from search_spaces.cost import count_cost
-from search_spaces.space import load_space
+from search_spaces.space_yaml import load_space
 
 optuna.logging.set_verbosity(optuna.logging.ERROR)
 

@@ -120,7 +120,7 @@ def build_baseline_study(
     storage: str, name: str = "toy-baseline", n_trials: int = 48, seed: int = 0, running: bool = True
 ) -> optuna.Study:
     """A baseline study: B0 reference, candidates, rejected, pruned, failed, duplicate, running."""
-    from search_spaces.space import load_space
+    from search_spaces.space_yaml import load_space
 
     rng = random.Random(seed)
     space = load_space(None)

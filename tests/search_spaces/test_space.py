@@ -14,7 +14,8 @@ from search_spaces.arch_yaml import reference_b0
 from search_spaces.codes import arch_code
 from search_spaces.cost import count_cost
 from search_spaces.errors import UserError
-from search_spaces.space import load_space, round_channels
+from search_spaces.space import round_channels
+from search_spaces.space_yaml import load_space
 
 optuna.logging.set_verbosity(optuna.logging.WARNING)
 pytestmark = pytest.mark.filterwarnings("ignore::optuna.exceptions.ExperimentalWarning")
