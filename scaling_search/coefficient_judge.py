@@ -1,0 +1,125 @@
+"""Training one coefficient candidate ``repeats`` times and writing its trial record.
+
+Repeats with seeds ``seed, seed+1, ...`` give the mean accuracy the grid search maximises and a
+spread (sample standard deviation) that says whether two grid points really differ; the first
+failure (NaN loss, out of memory) ends the candidate.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+from nas.evaluation import EvalLike
+from scaling_search.coefficient_config import ROLE_REFERENCE, Candidate, CoefficientConfig
+from search_spaces.arch import ArchSpec
+from search_spaces.codes import arch_code
+
+#: ``evaluator(arch, proxy, seed, on_epoch) -> EvalResult``; the proxy's resolution is already set.
+Evaluator = Callable[[ArchSpec, Any, int, Callable[[int, float], bool]], EvalLike]
+#: ``on_event(kind, payload)``: "start" (plan), "train" (one training run begins), "epoch", "trial".
+EventHook = Callable[[str, dict[str, Any]], None]
+
+
+@dataclass(frozen=True)
+class Judged:
+    """The outcome of ``repeats`` training runs of one candidate."""
+
+    ok: bool
+    accuracy: float | None
+    accuracy_std: float | None
+    accuracies: tuple[float, ...]
+    curve: tuple[float, ...]
+    epochs_run: int
+    wall_s: float
+    images_per_s: float
+    device: str
+    reason: str
+
+
+def judge(
+    candidate: Candidate,
+    config: CoefficientConfig,
+    evaluator: Evaluator,
+    on_event: EventHook | None = None,
+    trial_number: int | None = None,
+) -> Judged:
+    """Train ``candidate`` ``config.repeats`` times (seeds seed, seed+1, ...); stop at a failure."""
+    proxy = replace(config.proxy, resolution=candidate.train_resolution)
+    results = []
+    for repeat in range(config.repeats):
+        if on_event:
+            on_event("train", {"candidate": candidate, "repeat": repeat, "number": trial_number})
+
+        def on_epoch(epoch: int, accuracy: float, repeat: int = repeat) -> bool:
+            if on_event:
+                on_event(
+                    "epoch", {"candidate": candidate, "repeat": repeat, "epoch": epoch, "accuracy": accuracy}
+                )
+            return False
+
+        result = evaluator(candidate.arch, proxy, config.seed + repeat, on_epoch)
+        results.append(result)
+        if result.status not in ("ok", "stopped") or result.accuracy is None:
+            break
+    wall = sum(float(r.wall_s) for r in results)
+    epochs = sum(int(r.epochs_run) for r in results)
+    speeds = [float(r.images_per_s) for r in results if r.images_per_s]
+    device = str(results[-1].device)
+    failed = [r for r in results if r.status not in ("ok", "stopped") or r.accuracy is None]
+    if failed:
+        bad = failed[0]
+        reason = {"nan": "nan loss", "oom": "out of memory"}.get(bad.status, str(bad.reason or bad.status))
+        return Judged(False, None, None, (), tuple(bad.curve), epochs, wall, _mean(speeds), device, reason)
+    accuracies = tuple(float(r.accuracy) for r in results)  # type: ignore[arg-type]
+    std = statistics.stdev(accuracies) if len(accuracies) > 1 else 0.0
+    length = min(len(r.curve) for r in results)
+    curve = tuple(statistics.fmean(float(r.curve[i]) for r in results) for i in range(length))
+    return Judged(
+        True, statistics.fmean(accuracies), std, accuracies, curve, epochs, wall, _mean(speeds), device, ""
+    )
+
+
+def _mean(values: Sequence[float]) -> float:
+    return statistics.fmean(values) if values else 0.0
+
+
+def record(trial: Any, candidate: Candidate, config: CoefficientConfig, judged: Judged | None = None) -> None:
+    """The contract's trial record for ``candidate`` (and its training, when ``judged`` is given)."""
+    attrs: dict[str, Any] = {
+        "role": candidate.role,
+        "arch_code": arch_code(candidate.arch),
+        "macs": candidate.macs,
+        "params": candidate.params,
+        "reward": None,
+        "macs_ratio": candidate.macs_ratio,
+        "train_resolution": candidate.train_resolution,
+        "repeats": config.repeats,
+        "phi": 0.0 if candidate.role == ROLE_REFERENCE else float(config.phi),
+    }
+    if candidate.point is not None:
+        attrs.update(
+            alpha=candidate.point.alpha,
+            beta=candidate.point.beta,
+            gamma=candidate.point.gamma,
+            constraint=candidate.point.constraint,
+            target_ratio=2.0**config.phi,
+        )
+    if candidate.multiplier is not None:
+        attrs.update(multiplier=candidate.multiplier, target_macs=candidate.target_macs)
+    if judged is not None:
+        attrs.update(
+            accuracy=judged.accuracy,
+            accuracy_std=judged.accuracy_std,
+            accuracies=list(judged.accuracies),
+            curve=list(judged.curve),
+            epochs_run=judged.epochs_run,
+            wall_s=judged.wall_s,
+            images_per_s=judged.images_per_s,
+            device=judged.device,
+            reason=judged.reason,
+        )
+    for key, value in attrs.items():
+        trial.set_user_attr(key, value)
