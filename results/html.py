@@ -3,7 +3,7 @@
 plotly's JavaScript is embedded once, inline (no CDN, no server), followed by every chart that
 applies to the study (:mod:`results.baseline_charts`, :mod:`results.choice_charts`,
 :mod:`results.coefficient_charts`) and the key tables (best architecture, leaderboard, Pareto
-front, search cost, settings). The file can be mailed, attached to an issue or
+front, search cost, settings; :mod:`results.html_sections`). The file can be mailed, attached to an issue or
 archived next to the database it came from.
 
 A tiny error collector runs before anything else: every uncaught JavaScript error is counted in
@@ -14,9 +14,7 @@ browser test reads both; a reader's browser ignores them.
 
 from __future__ import annotations
 
-import html
 import json
-import math
 import os
 import tempfile
 from datetime import UTC, datetime
@@ -27,8 +25,16 @@ from results.baseline_charts import accuracy_macs_figure, progress_figure, sampl
 from results.choice_charts import choices_figure
 from results.coefficient_charts import coefficient_figure, comparison_figure, family_figure
 from results.coefficients import PAPER_COEFFICIENTS, constraint_band, winner
-from results.leaderboard import leaderboard, rank_column
-from results.pareto import pareto_front
+from results.html_sections import (
+    TOP_K,
+    best_arch_html,
+    cards_html,
+    coefficients_html,
+    esc,
+    leaderboard_html,
+    pareto_html,
+)
+from results.leaderboard import leaderboard
 from results.stats import search_cost
 from results.storage import load_study, mask_password, open_storage
 from results.tables import flops_band, reward_exponent, study_kind, study_settings, target_macs, trials_frame
@@ -40,7 +46,6 @@ if TYPE_CHECKING:  # pragma: no cover - typing only
 
     from search_spaces.arch import ArchSpec
 
-TOP_K = 10
 
 _ERROR_COLLECTOR = """
 window.__effsearchErrors = [];
@@ -95,292 +100,6 @@ td.code { font-family: ui-monospace, Menlo, Consolas, monospace; font-size: 11.5
 .empty { padding: 30px; text-align: center; color: #667; font-size: 15px; }
 pre { font-size: 12px; background: #f6f7f9; padding: 10px; border-radius: 6px; overflow-x: auto; }
 """
-
-
-def _esc(value: Any) -> str:
-    return html.escape(str(value))
-
-
-def _num(value: Any, spec: str, suffix: str = "") -> str:
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return "—"
-    return f"{number:{spec}}{suffix}" if math.isfinite(number) else "—"
-
-
-def _duration(seconds: float | None) -> str:
-    if seconds is None or not math.isfinite(seconds):
-        return "—"
-    if seconds < 120:
-        return f"{seconds:.1f} s"
-    if seconds < 7200:
-        return f"{seconds / 60:.1f} min"
-    return f"{seconds / 3600:.2f} h"
-
-
-def _table(headers: list[tuple[str, str]], rows: list[list[str]]) -> str:
-    """An HTML table; each header is (text, css class) and cells are pre-escaped HTML."""
-    head = "".join(f'<th class="{cls}">{_esc(text)}</th>' for text, cls in headers)
-    body = "".join(
-        "<tr>"
-        + "".join(f'<td class="{cls}">{cell}</td>' for (_, cls), cell in zip(headers, row, strict=True))
-        + "</tr>"
-        for row in rows
-    )
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
-
-
-def _stage_codes(code: str) -> str:
-    parts = str(code or "").split("|")
-    return " | ".join(parts[1:-2]) if len(parts) > 3 else str(code or "")
-
-
-def _leaderboard_html(frame: pd.DataFrame) -> str:
-    top = leaderboard(frame, k=TOP_K)
-    if not len(top):
-        return '<p class="note">No finished trials yet.</p>'
-    headers = [
-        ("rank", "num"),
-        ("trial", "num"),
-        ("role", ""),
-        ("reward", "num"),
-        ("accuracy", "num"),
-        ("MACs", "num"),
-        ("params", "num"),
-        ("epochs", "num"),
-        ("train time", "num"),
-        ("stages (op_rN_kK_sS_eE_cC_seR)", "code"),
-    ]
-    rows = [
-        [
-            str(r["rank"]),
-            f"#{int(r['number'])}",
-            _esc(r["role"]),
-            _num(r["reward"], ".2%"),
-            _num(r["accuracy"], ".2%"),
-            _num(_div(r["macs"], 1e6), ".1f", "M"),
-            _num(_div(r["params"], 1e6), ".2f", "M"),
-            _num(r["epochs_run"], ".0f"),
-            _duration(_float(r["wall_s"])),
-            _esc(_stage_codes(r["arch_code"])),
-        ]
-        for r in top.to_dict("records")
-    ]
-    return _table(headers, rows)
-
-
-def _div(value: Any, by: float) -> float | None:
-    number = _float(value)
-    return number / by if number is not None else None
-
-
-def _float(value: Any) -> float | None:
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return None
-    return number if math.isfinite(number) else None
-
-
-def _best_arch_html(frame: pd.DataFrame, band: tuple[float, float] | None = None) -> str:
-    """The best candidate (or, given the constraint ``band``, the coefficient winner) stage by stage."""
-    from search_spaces.codes import arch_from_code
-    from search_spaces.errors import UserError
-
-    if band is not None:
-        best = winner(frame, band)
-        if best is None:
-            return ""
-        row = best
-    else:
-        top = leaderboard(frame, k=1)
-        if not len(top):
-            return ""
-        row = top.iloc[0]
-    if not row["arch_code"]:
-        return ""
-    try:
-        arch = arch_from_code(str(row["arch_code"]))
-    except UserError:
-        return ""
-    headers = [
-        ("stage", "num"),
-        ("op", ""),
-        ("kernel", "num"),
-        ("stride", "num"),
-        ("expansion", "num"),
-        ("SE ratio", "num"),
-        ("skip", ""),
-        ("out channels", "num"),
-        ("layers", "num"),
-    ]
-    rows = [
-        [
-            "stem",
-            "conv",
-            str(arch.stem_kernel),
-            str(arch.stem_stride),
-            "",
-            "",
-            "",
-            str(arch.stem_channels),
-            "1",
-        ]
-    ]
-    for i, s in enumerate(arch.stages, start=1):
-        rows.append(
-            [
-                str(i),
-                _esc(s.op),
-                str(s.kernel),
-                str(s.stride),
-                str(s.expansion),
-                f"{s.se_ratio:g}",
-                "yes" if s.skip else "no",
-                str(s.out_channels),
-                str(s.layers),
-            ]
-        )
-    rows.append(["head", "conv1x1, pool, FC", "1", "1", "", "", "", str(arch.head_channels), "1"])
-    coeffs = ""
-    if band is not None:
-        coeffs = f"α={row['alpha']:g}, β={row['beta']:g}, γ={row['gamma']:g}, "
-    note = (
-        f'<p class="note">Trial #{int(row["number"])}: {coeffs}reward {_num(row["reward"], ".2%")}, accuracy '
-        f"{_num(row['accuracy'], '.2%')}, {_num(_div(row['macs'], 1e6), '.1f')}M MACs, "
-        f"{_num(_div(row['params'], 1e6), '.2f')}M params at {arch.resolution}px.</p>"
-        f'<p class="note">Code: <code>{_esc(row["arch_code"])}</code></p>'
-    )
-    return note + _table(headers, rows)
-
-
-def _pareto_html(frame: pd.DataFrame) -> str:
-    front = pareto_front(frame)
-    if not len(front):
-        return ""
-    headers = [("trial", "num"), ("MACs", "num"), ("accuracy", "num"), ("reward", "num"), ("stages", "code")]
-    rows = [
-        [
-            f"#{int(r['number'])}",
-            _num(_div(r["macs"], 1e6), ".1f", "M"),
-            _num(r["accuracy"], ".2%"),
-            _num(r["reward"], ".2%"),
-            _esc(_stage_codes(r["arch_code"])),
-        ]
-        for r in front.to_dict("records")
-    ]
-    return _table(headers, rows)
-
-
-def _coefficients_html(frame: pd.DataFrame, band: tuple[float, float]) -> str:
-    from results.coefficients import coefficient_trials
-
-    grid = coefficient_trials(frame)
-    if not len(grid):
-        return ""
-    by = rank_column(grid) if (grid["status"] == "complete").any() else "reward"
-    grid = grid.sort_values(by, ascending=False, na_position="last", kind="stable")
-    best = winner(frame, band)
-    headers = [
-        ("trial", "num"),
-        ("α", "num"),
-        ("β", "num"),
-        ("γ", "num"),
-        ("φ", "num"),
-        ("α·β²·γ²", "num"),
-        ("in band", ""),
-        ("MACs ×", "num"),
-        ("accuracy", "num"),
-        ("reward", "num"),
-        ("status", ""),
-    ]
-    rows = []
-    for r in grid.to_dict("records"):
-        c = _float(r.get("constraint"))
-        mark = " ★" if best is not None and int(best["number"]) == int(r["number"]) else ""
-        rows.append(
-            [
-                f"#{int(r['number'])}{mark}",
-                _num(r["alpha"], ".3g"),
-                _num(r["beta"], ".3g"),
-                _num(r["gamma"], ".3g"),
-                _num(r.get("phi"), "g"),
-                _num(c, ".3f"),
-                "yes" if c is not None and band[0] - 1e-9 <= c <= band[1] + 1e-9 else "no",
-                _num(r.get("macs_ratio"), ".3f"),
-                _num(r["accuracy"], ".2%"),
-                _num(r["reward"], ".2%"),
-                _esc(r["status"]),
-            ]
-        )
-    return _table(headers, rows)
-
-
-def _cards(frame: pd.DataFrame, study: optuna.Study) -> str:
-    cost = search_cost(frame)
-    target = target_macs(study)
-    settings = study_settings(study)
-    statuses = ", ".join(f"{n} {s}" for s, n in cost.by_status.items()) or "none yet"
-    cards = [("trials", str(cost.n_trials), statuses)]
-    if study_kind(study) == "coefficients":
-        best = winner(frame, constraint_band(settings))
-        if best is not None:
-            constraint = _float(best.get("constraint"))
-            cards.append(
-                (
-                    "winner",
-                    f"α={best['alpha']:g} β={best['beta']:g} γ={best['gamma']:g}",
-                    f"trial #{int(best['number'])}, α·β²·γ² = {_num(constraint, '.3f')}",
-                )
-            )
-            cards.append(
-                (
-                    "its accuracy",
-                    _num(best["accuracy"], ".2%"),
-                    f"{_num(_div(best['macs'], 1e6), '.1f')}M MACs (×{_num(best.get('macs_ratio'), '.2f')})",
-                )
-            )
-    else:
-        top = leaderboard(frame, k=1)
-        if len(top):
-            best = top.iloc[0]
-            by = rank_column(frame)
-            cards.append((f"best {by}", _num(best[by], ".2%"), f"trial #{int(best['number'])}"))
-            cards.append(
-                (
-                    "its accuracy",
-                    _num(best["accuracy"], ".2%"),
-                    f"{_num(_div(best['macs'], 1e6), '.1f')}M MACs",
-                )
-            )
-        if target:
-            kind = settings.get("reward_kind", "soft")
-            cards.append(
-                ("target T", f"{target / 1e6:.0f}M", f"{kind} constraint, w = {reward_exponent(study):g}")
-            )
-    if settings.get("dataset"):
-        cards.append(("dataset", str(settings["dataset"]), str(settings.get("space", ""))))
-    cards.append(
-        ("training time", _duration(cost.total_train_s), f"mean {_duration(cost.mean_train_s)} per trial")
-    )
-    cards.append(
-        (
-            "throughput",
-            _num(cost.candidates_per_hour, ".1f", "/h"),
-            f"elapsed {_duration(cost.elapsed_s)}"
-            + (f" · {', '.join(cost.devices)}" if cost.devices else ""),
-        )
-    )
-    return (
-        '<div class="cards">'
-        + "".join(
-            f'<div class="card"><div class="label">{_esc(label)}</div><div class="value">{_esc(value)}</div>'
-            f'<div class="sub">{_esc(sub)}</div></div>'
-            for label, value, sub in cards
-        )
-        + "</div>"
-    )
 
 
 def _base_arch(frame: pd.DataFrame, study: optuna.Study) -> ArchSpec | None:
@@ -461,11 +180,11 @@ def render_report(study: optuna.Study, storage_label: str = "") -> str:
     blocks = []
     for slug, fig in charts:
         div = pio.to_html(fig, include_plotlyjs=False, full_html=False, config=config, div_id=f"chart-{slug}")
-        blocks.append(f'<section class="chart" data-chart="{_esc(slug)}">{div}</section>')
+        blocks.append(f'<section class="chart" data-chart="{esc(slug)}">{div}</section>')
     if not charts:
         message = "This study has no trials yet." if not len(frame) else "No trial has finished training yet."
         blocks.append(
-            f'<section><div class="empty">{_esc(message)} '
+            f'<section><div class="empty">{esc(message)} '
             "Reload the report when the search has made progress.</div></section>"
         )
     band = constraint_band(settings)
@@ -473,25 +192,25 @@ def render_report(study: optuna.Study, storage_label: str = "") -> str:
     tables = [
         (
             "Winner at φ = 1 (compound coefficients)" if coefficients else "Best architecture",
-            _best_arch_html(frame, band if coefficients else None),
+            best_arch_html(frame, band if coefficients else None),
         ),
-        (f"Leaderboard (top {TOP_K})", _leaderboard_html(frame) if len(frame) and not coefficients else ""),
-        ("Coefficient grid", _coefficients_html(frame, band)),
-        ("Pareto front (accuracy vs MACs)", "" if coefficients else _pareto_html(frame)),
+        (f"Leaderboard (top {TOP_K})", leaderboard_html(frame) if len(frame) and not coefficients else ""),
+        ("Coefficient grid", coefficients_html(frame, band)),
+        ("Pareto front (accuracy vs MACs)", "" if coefficients else pareto_html(frame)),
     ]
     for title, body in tables:
         if body:
-            blocks.append(f"<section><h2>{_esc(title)}</h2>{body}</section>")
+            blocks.append(f"<section><h2>{esc(title)}</h2>{body}</section>")
     cost = search_cost(frame)
     blocks.append(
         "<section><h2>Search cost and settings</h2><pre>"
-        + _esc(
+        + esc(
             mask_password(json.dumps({"cost": cost.to_dict(), "settings": settings}, indent=2, default=str))
         )
         + "</pre></section>"
     )
     meta = " · ".join(
-        _esc(x)
+        esc(x)
         for x in (
             kind,
             f"storage {mask_password(storage_label)}" if storage_label else "",
@@ -505,13 +224,13 @@ def render_report(study: optuna.Study, storage_label: str = "") -> str:
         "<!DOCTYPE html>\n"
         f'<html lang="en" data-charts-expected="{len(charts)}">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-        f"<title>effsearch · {_esc(study.study_name)}</title>\n"
+        f"<title>effsearch · {esc(study.study_name)}</title>\n"
         f"<script>{_ERROR_COLLECTOR}</script>\n<style>{_CSS}</style>\n"
         f'<script type="text/javascript">{get_plotlyjs()}</script>\n'
         "</head>\n"
         f'<body data-charts-expected="{len(charts)}">\n'
-        f'<header><h1>effsearch · {_esc(study.study_name)}</h1><div class="meta">{meta}</div></header>\n'
-        f"<main>\n{_cards(frame, study)}\n" + "\n".join(blocks) + "\n</main>\n"
+        f'<header><h1>effsearch · {esc(study.study_name)}</h1><div class="meta">{meta}</div></header>\n'
+        f"<main>\n{cards_html(frame, study)}\n" + "\n".join(blocks) + "\n</main>\n"
         f"<script>{_RENDER_CHECK}</script>\n"
         "</body>\n</html>\n"
     )
