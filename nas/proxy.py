@@ -39,8 +39,8 @@ stochastic depth off (``drop_connect: 0``); re-estimating BN statistics before e
 69% instead of 11% / 15%) -- the pruner compares candidates on exactly those numbers. On the
 whole training split for 2 epochs the same recipe gives 86.9% / 90.2% validation and 89.7% test
 accuracy, where it gave 24% / 69% (test 70%) before these three changes; for 3 epochs it gives
-87.4% / 89.9% / 91.5% validation and 91.6% test accuracy -- the >= 90% quality goal, on CPU. None of them touch
-the architecture being ranked.
+87.4% / 89.9% / 91.5% validation and 91.6% test accuracy -- the >= 90% quality goal, on CPU.
+None of them touch the architecture being ranked.
 """
 
 from __future__ import annotations
