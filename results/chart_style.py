@@ -15,6 +15,8 @@ import html
 import math
 from typing import TYPE_CHECKING, Any
 
+from results.formatting import number
+
 if TYPE_CHECKING:  # pragma: no cover - typing only
     import pandas as pd
     import plotly.graph_objects as go
@@ -55,14 +57,6 @@ def nums(series: pd.Series, scale: float = 1.0) -> list[float | None]:
     return out
 
 
-def fmt(value: Any, spec: str = ".4g", suffix: str = "") -> str:
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return "—"
-    return f"{number:{spec}}{suffix}" if math.isfinite(number) else "—"
-
-
 def code_html(code: str) -> str:
     """An architecture code for hover text: one part (stem, stage, head, settings) per line."""
     return "<br>".join(html.escape(part) for part in str(code or "(no architecture recorded)").split("|"))
@@ -74,12 +68,12 @@ def hover_text(row: Any, extra: str = "") -> str:
     if row.get("role"):
         lines[0] += f" · {html.escape(str(row['role']))}"
     lines.append(
-        f"accuracy {fmt(row.get('accuracy'), '.2%')} · reward {fmt(row.get('reward'), '.2%')}"
+        f"accuracy {number(row.get('accuracy'), '.2%')} · reward {number(row.get('reward'), '.2%')}"
         if not isnan(row.get("accuracy"))
         else "no accuracy recorded"
     )
     macs, params = millions(row.get("macs")), millions(row.get("params"))
-    lines.append(f"MACs {fmt(macs, '.1f', 'M')} · params {fmt(params, '.2f', 'M')}")
+    lines.append(f"MACs {number(macs, '.1f', 'M')} · params {number(params, '.2f', 'M')}")
     if row.get("reason"):
         lines.append(html.escape(str(row["reason"])))
     if extra:

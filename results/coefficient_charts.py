@@ -16,7 +16,6 @@ from results.chart_style import (
     WINNER_COLOR,
     add_star,
     code_html,
-    fmt,
     hover_text,
     hovers,
     isnan,
@@ -31,6 +30,7 @@ from results.coefficients import (
     scaling_comparison,
     winner,
 )
+from results.formatting import number as fmt
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     import pandas as pd

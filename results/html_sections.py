@@ -13,6 +13,8 @@ import math
 from typing import TYPE_CHECKING, Any
 
 from results.coefficients import constraint_band, winner
+from results.formatting import duration
+from results.formatting import number as num
 from results.leaderboard import leaderboard, rank_column
 from results.pareto import pareto_front
 from results.stats import search_cost
@@ -28,24 +30,6 @@ TOP_K = 10
 
 def esc(value: Any) -> str:
     return html.escape(str(value))
-
-
-def num(value: Any, spec: str, suffix: str = "") -> str:
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return "—"
-    return f"{number:{spec}}{suffix}" if math.isfinite(number) else "—"
-
-
-def duration(seconds: float | None) -> str:
-    if seconds is None or not math.isfinite(seconds):
-        return "—"
-    if seconds < 120:
-        return f"{seconds:.1f} s"
-    if seconds < 7200:
-        return f"{seconds / 60:.1f} min"
-    return f"{seconds / 3600:.2f} h"
 
 
 def table_html(headers: list[tuple[str, str]], rows: list[list[str]]) -> str:

@@ -13,6 +13,7 @@ import math
 from typing import TYPE_CHECKING, Any
 
 from results.coefficients import coefficient_trials, constraint_band, scaling_comparison, winner
+from results.formatting import duration, number
 from results.leaderboard import leaderboard, rank_column
 from results.pareto import pareto_front
 from results.stats import choice_stats, search_cost
@@ -33,29 +34,11 @@ if TYPE_CHECKING:  # pragma: no cover - typing only
     from results.storage import StudyInfo
 
 
-def _num(value: Any, spec: str, suffix: str = "") -> str:
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return "—"
-    return f"{number:{spec}}{suffix}" if math.isfinite(number) else "—"
-
-
 def _mega(value: Any, spec: str = ".1f") -> str:
     try:
-        return _num(float(value) / 1e6, spec, "M")
+        return number(float(value) / 1e6, spec, "M")
     except (TypeError, ValueError):
         return "—"
-
-
-def _duration(seconds: float | None) -> str:
-    if seconds is None or not math.isfinite(seconds):
-        return "—"
-    if seconds < 120:
-        return f"{seconds:.1f}s"
-    if seconds < 7200:
-        return f"{seconds / 60:.1f}min"
-    return f"{seconds / 3600:.2f}h"
 
 
 def compact_stages(code: str) -> str:
@@ -106,7 +89,7 @@ def print_study_list(infos: list[StudyInfo], console: Console, storage_label: st
     table.add_column("last activity", no_wrap=True)
     for info in infos:
         states = "/".join(str(info.states.get(s, 0)) for s in ("complete", "pruned", "fail", "running"))
-        best = _num(info.best_value, ".4f")
+        best = number(info.best_value, ".4f")
         if info.best_trial is not None:
             best += f" #{info.best_trial}"
         table.add_row(
@@ -145,13 +128,13 @@ def _cost_table(frame: pd.DataFrame) -> Any:
     table.add_row("trained", f"{cost.n_trained} trials, {cost.total_epochs} epochs")
     table.add_row(
         "training time",
-        f"{_duration(cost.total_train_s)} total, {_duration(cost.mean_train_s)} mean, "
-        f"{_duration(cost.median_train_s)} median per trained trial",
+        f"{duration(cost.total_train_s, sep='')} total, {duration(cost.mean_train_s, sep='')} mean, "
+        f"{duration(cost.median_train_s, sep='')} median per trained trial",
     )
     table.add_row(
         "throughput",
-        f"{_num(cost.candidates_per_hour, '.1f')} candidates/h, "
-        f"{_num(cost.trained_per_hour, '.1f')} trained/h over {_duration(cost.elapsed_s)}",
+        f"{number(cost.candidates_per_hour, '.1f')} candidates/h, "
+        f"{number(cost.trained_per_hour, '.1f')} trained/h over {duration(cost.elapsed_s, sep='')}",
     )
     if cost.mean_images_per_s:
         table.add_row("training speed", f"{cost.mean_images_per_s:.0f} images/s mean")
@@ -173,11 +156,11 @@ def _leaderboard_table(frame: pd.DataFrame, k: int) -> Any:
         table.add_row(
             str(row["rank"]),
             f"{row['number']}{' B0' if row['role'] == 'reference' else ''}",
-            _num(row["reward"], ".2%"),
-            _num(row["accuracy"], ".2%"),
+            number(row["reward"], ".2%"),
+            number(row["accuracy"], ".2%"),
             _mega(row["macs"]),
             _mega(row["params"], ".2f"),
-            _duration(_float(row["wall_s"])),
+            duration(_float(row["wall_s"]), sep=""),
             compact_stages(row["arch_code"]),
         )
     return table
@@ -203,8 +186,8 @@ def _pareto_table(frame: pd.DataFrame) -> Any:
         table.add_row(
             str(row["number"]),
             _mega(row["macs"]),
-            _num(row["accuracy"], ".2%"),
-            _num(row["reward"], ".2%"),
+            number(row["accuracy"], ".2%"),
+            number(row["reward"], ".2%"),
             compact_stages(row["arch_code"]),
         )
     return table
@@ -276,16 +259,16 @@ def _coefficients_tables(frame: pd.DataFrame, study: optuna.Study) -> list[Any]:
         mark = " ★" if best is not None and int(best["number"]) == int(row["number"]) else ""
         cells = [
             f"{row['number']}{mark}",
-            _num(row["alpha"], ".3g"),
-            _num(row["beta"], ".3g"),
-            _num(row["gamma"], ".3g"),
-            _num(row.get("phi"), "g"),
-            _num(row.get("constraint"), ".3f"),
-            _num(row.get("macs_ratio"), ".3f"),
-            _num(row["accuracy"], ".2%"),
+            number(row["alpha"], ".3g"),
+            number(row["beta"], ".3g"),
+            number(row["gamma"], ".3g"),
+            number(row.get("phi"), "g"),
+            number(row.get("constraint"), ".3f"),
+            number(row.get("macs_ratio"), ".3f"),
+            number(row["accuracy"], ".2%"),
         ]
         if with_reward:
-            cells.append(_num(row["reward"], ".2%"))
+            cells.append(number(row["reward"], ".2%"))
         table.add_row(*cells, row["status"])
     out = [table]
     comparison = scaling_comparison(frame, band)
@@ -298,9 +281,9 @@ def _coefficients_tables(frame: pd.DataFrame, study: optuna.Study) -> list[Any]:
             cmp_table.add_row(
                 row["method"],
                 str(row["number"]),
-                _num(row.get("phi"), "g"),
+                number(row.get("phi"), "g"),
                 _mega(row["macs"]),
-                _num(row["accuracy"], ".2%"),
+                number(row["accuracy"], ".2%"),
             )
         out.append(cmp_table)
     return out
