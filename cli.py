@@ -21,15 +21,15 @@ from search_spaces.errors import UserError
 
 #: (module path) of every subcommand, in the order ``effsearch --help`` lists them.
 COMMAND_MODULES: tuple[str, ...] = (
-    "search_spaces.command_space",
-    "nas.command_evaluate",
-    "nas.command_baseline",
-    "scaling_search.command_cost",
-    "scaling_search.command_scale",
-    "scaling_search.command_coefficients",
-    "scaling_search.command_export",
-    "results.command_report",
-    "results.command_dashboard",
+    "commands.space",
+    "commands.evaluate",
+    "commands.baseline",
+    "commands.cost",
+    "commands.scale",
+    "commands.coefficients",
+    "commands.export",
+    "commands.report",
+    "commands.dashboard",
 )
 
 _PASSWORD_RE = re.compile(r"(?P<head>[a-zA-Z][a-zA-Z0-9+.-]*://[^:/@\s]*:)(?P<pw>[^@\s]+)(?P<tail>@)")

@@ -32,10 +32,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import torch  # noqa: E402
 
-from nas.datasets import load_dataset  # noqa: E402
-from nas.device import describe_device, resolve_device  # noqa: E402
-from nas.proxy import ProxyConfig, load_proxy  # noqa: E402
-from nas.trainer import evaluate  # noqa: E402
+from nas.data.datasets import load_dataset  # noqa: E402
+from nas.training.device import describe_device, resolve_device  # noqa: E402
+from nas.training.proxy import ProxyConfig, load_proxy  # noqa: E402
+from nas.training.trainer import evaluate  # noqa: E402
 from search_spaces.arch import ArchSpec  # noqa: E402
 from search_spaces.arch_yaml import reference_b0  # noqa: E402
 from search_spaces.cost import count_cost  # noqa: E402

@@ -1,6 +1,6 @@
 """Samplers side by side: tpe, random, rl (REINFORCE) and nsga2 on the same budget and seeds.
 
-Objective: the real baseline-search driver (``nas.search.run_search``: the MnasNet space, the exact
+Objective: the real baseline-search driver (``nas.search.driver.run_search``: the MnasNet space, the exact
 cost model at 224x224 with 10 classes and 1 input channel, the soft reward with T = 400M, the
 0.5-1.5 x T rejection band, duplicate serving, the reference B0 enqueued first), with the proxy
 trainer replaced by a **synthetic accuracy**: a deterministic function of the architecture (so it
@@ -31,9 +31,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import optuna  # noqa: E402
 
-from nas.objective import Band  # noqa: E402
-from nas.search import SearchConfig, run_search  # noqa: E402
-from nas.trainer import EvalResult  # noqa: E402
+from nas.search.driver import SearchConfig, run_search  # noqa: E402
+from nas.search.objective import Band  # noqa: E402
+from nas.training.trainer import EvalResult  # noqa: E402
 from search_spaces.arch import ArchSpec  # noqa: E402
 from search_spaces.codes import arch_code  # noqa: E402
 from search_spaces.cost import count_cost  # noqa: E402
@@ -45,7 +45,7 @@ CLASSES, CHANNELS = 10, 1
 
 @dataclass(frozen=True)
 class SyntheticProxy:
-    """Stands in for nas.proxy.ProxyConfig: one 'epoch', no training."""
+    """Stands in for nas.training.proxy.ProxyConfig: one 'epoch', no training."""
 
     epochs: int = 1
 

@@ -33,12 +33,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import torch  # noqa: E402
 from torch import nn  # noqa: E402
 
-from nas.augment import resize_images  # noqa: E402
-from nas.datasets import Splits, load_dataset  # noqa: E402
-from nas.device import describe_device, resolve_device  # noqa: E402
-from nas.optim import lr_at  # noqa: E402
-from nas.proxy import GPU_PROXY, ProxyConfig  # noqa: E402
-from nas.trainer import evaluate  # noqa: E402
+from nas.data.augment import resize_images  # noqa: E402
+from nas.data.datasets import Splits, load_dataset  # noqa: E402
+from nas.training.device import describe_device, resolve_device  # noqa: E402
+from nas.training.optim import lr_at  # noqa: E402
+from nas.training.proxy import GPU_PROXY, ProxyConfig  # noqa: E402
+from nas.training.trainer import evaluate  # noqa: E402
 from search_spaces.arch_yaml import reference_b0  # noqa: E402
 from search_spaces.builder import build_model  # noqa: E402
 
@@ -120,7 +120,7 @@ def plain_loop(
 
 
 def ours(data: Splits, proxy: ProxyConfig, device: torch.device) -> list[float]:
-    """Train with :func:`nas.trainer.evaluate`; returns seconds of training per epoch."""
+    """Train with :func:`nas.training.trainer.evaluate`; returns seconds of training per epoch."""
     result = evaluate(reference_b0(), data, proxy, device=device)
     if result.status != "ok":
         raise SystemExit(f"our trainer ended with {result.status}: {result.reason}")

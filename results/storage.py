@@ -23,9 +23,9 @@ if TYPE_CHECKING:  # pragma: no cover - typing only
     import optuna
 
 try:  # the search driver owns the default and the URL helpers; results must work without it
-    from nas.storage import DEFAULT_STORAGE as _NAS_DEFAULT  # type: ignore[import-not-found]
-    from nas.storage import mask_url as _nas_mask  # type: ignore[import-not-found]
-    from nas.storage import normalize_url as _nas_normalize  # type: ignore[import-not-found]
+    from nas.studies.storage import DEFAULT_STORAGE as _NAS_DEFAULT  # type: ignore[import-not-found]
+    from nas.studies.storage import mask_url as _nas_mask  # type: ignore[import-not-found]
+    from nas.studies.storage import normalize_url as _nas_normalize  # type: ignore[import-not-found]
 except ImportError:  # pragma: no cover - depends on which packages are present
     _NAS_DEFAULT = _nas_mask = _nas_normalize = None
 

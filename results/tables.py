@@ -243,7 +243,7 @@ def target_macs(study: optuna.Study) -> int | None:
         number = _float(value)
         if number is None and isinstance(value, str):
             try:
-                from nas.reward import parse_flops  # type: ignore[import-not-found]
+                from nas.search.reward import parse_flops  # type: ignore[import-not-found]
 
                 number = float(parse_flops(value))
             except Exception:  # noqa: BLE001 - an unreadable target just means "no T line"

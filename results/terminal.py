@@ -45,7 +45,7 @@ def compact_stages(code: str) -> str:
     """Per-stage shorthand of an architecture code, as the search prints it (``M6k5x2/40``).
 
     ``M<expansion>`` MBConv, ``D`` dsconv, ``C`` conv; ``k`` kernel, ``x`` layers, ``/`` output
-    channels; ``-`` no squeeze-excite, ``!`` no skip (:func:`nas.objective.short_arch`).
+    channels; ``-`` no squeeze-excite, ``!`` no skip (:func:`nas.search.objective.short_arch`).
     """
     from search_spaces.codes import arch_from_code
     from search_spaces.errors import UserError
@@ -55,7 +55,7 @@ def compact_stages(code: str) -> str:
     except UserError:
         return code or "—"
     try:
-        from nas.objective import short_arch
+        from nas.search.objective import short_arch
     except ImportError:  # pragma: no cover - results works without the search package
         short_arch = None
     if short_arch is not None:

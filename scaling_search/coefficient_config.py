@@ -61,7 +61,7 @@ class CoefficientConfig:
     base: ArchSpec
     phi: float
     dataset: str
-    proxy: Any  # nas.proxy.ProxyConfig: to_dict(), resolution, epochs
+    proxy: Any  # nas.training.proxy.ProxyConfig: to_dict(), resolution, epochs
     num_classes: int
     in_channels: int
     grid_step: float = 0.05

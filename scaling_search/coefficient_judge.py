@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from nas.evaluation import EvalLike
+from nas.training.evaluation import EvalLike
 from scaling_search.coefficient_config import ROLE_REFERENCE, Candidate, CoefficientConfig
 from search_spaces.arch import ArchSpec
 from search_spaces.codes import arch_code

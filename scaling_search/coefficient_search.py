@@ -8,7 +8,7 @@ Step 1 of compound scaling fixes phi = 1 and grid-searches alpha, beta, gamma >=
   (depth ``alpha**phi``, width ``beta**phi``; :func:`scaling_search.scale.scale`), costed at the
   base's search resolution times ``gamma**phi`` (exact MACs, the user's classes and channels, as
   the baseline search costs its candidates), and **trained at the proxy resolution times
-  gamma**phi** with the same proxy as the baseline search (:func:`nas.trainer.evaluate`);
+  gamma**phi** with the same proxy as the baseline search (:func:`nas.training.trainer.evaluate`);
 - **repeats**: each candidate is trained ``repeats`` times with seeds ``seed, seed+1, ...``; the
   objective is the mean validation accuracy and the spread (sample standard deviation) is stored;
 - **the reference** (the base itself, phi = 0, role ``reference``) is trained first under the
@@ -146,7 +146,7 @@ def run_coefficient_search(
         index = trial.suggest_int(PARAM, 0, n - 1)
         return _objective_body(trial, candidates[index], config, evaluator, on_event)
 
-    from nas.workers import SqliteShareWarning
+    from nas.studies.workers import SqliteShareWarning
 
     share_warning = SqliteShareWarning()  # SQLite serves one process: say so once
     requeue_interrupted(study, n)
@@ -200,7 +200,7 @@ def run_coefficient_search(
 
 def _optimize_one(study: Any, objective: Callable[[Any], float]) -> None:
     """One trial through ``study.optimize`` (heartbeats, stale-trial recovery); Ctrl-C propagates."""
-    from nas.workers import NotRun
+    from nas.studies.workers import NotRun
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -214,7 +214,7 @@ def _objective_body(
     evaluator: Evaluator,
     on_event: EventHook | None,
 ) -> float:
-    from nas.workers import WORKER_ATTR, NotRun, worker_name
+    from nas.studies.workers import WORKER_ATTR, NotRun, worker_name
 
     record(trial, candidate, config)
     trial.set_user_attr(WORKER_ATTR, worker_name())

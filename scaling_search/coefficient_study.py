@@ -35,7 +35,7 @@ def open_study(config: CoefficientConfig, storage: Any, study_name: str, n_candi
     """
     import optuna
 
-    from nas.search import settings_differences
+    from nas.search.driver import settings_differences
 
     wanted = config.settings()
     names = {s.study_name for s in optuna.get_all_study_summaries(storage, include_best_trial=False)}
@@ -154,7 +154,7 @@ def live_running(study: Any) -> list[Any]:
     """RUNNING trials whose heartbeat is fresh (other workers' trials in progress)."""
     from optuna.trial import TrialState
 
-    from nas.workers import stale_trial_ids
+    from nas.studies.workers import stale_trial_ids
 
     stale = stale_trial_ids(study)
     running = study.get_trials(deepcopy=False, states=(TrialState.RUNNING,))
@@ -191,7 +191,7 @@ def holder_of(study: Any, candidate: Candidate, number: int) -> int | None:
     """
     from optuna.trial import TrialState
 
-    from nas.workers import fail_stale, stale_trial_ids
+    from nas.studies.workers import fail_stale, stale_trial_ids
 
     while True:
         stale = stale_trial_ids(study)
@@ -219,7 +219,7 @@ def wait_for_others(
 ) -> None:
     """Wait while other workers train; fail their trials if they die (their heartbeat goes stale:
     the storage queues them again) and queue again what a Ctrl-C stopped elsewhere."""
-    from nas.workers import fail_stale, poll_seconds
+    from nas.studies.workers import fail_stale, poll_seconds
 
     pause = poll_seconds(getattr(study._storage, "_backend", study._storage))
     while busy_elsewhere(study, role, target_macs):

@@ -20,6 +20,9 @@ from pathlib import Path
 
 import pytest
 
+#: Fixtures that build real studies (baseline and coefficient) for the results and command tests.
+pytest_plugins = ["tests.study_fixtures"]
+
 REQUIRE_SERVICES = os.environ.get("EFFSEARCH_REQUIRE_SERVICES") == "1"
 
 

@@ -188,7 +188,7 @@ def test_yaml_is_only_safe_loaded_and_torch_load_is_weights_only():
 @pytest.mark.postgres
 def test_the_password_can_stay_off_the_command_line(postgres_url, monkeypatch):
     """libpq reads PGPASSWORD (or ~/.pgpass) when the URL has none: nothing secret in `ps` output."""
-    from nas.storage import open_storage
+    from nas.studies.storage import open_storage
 
     secret = password_of(postgres_url)
     monkeypatch.setenv("PGPASSWORD", secret)

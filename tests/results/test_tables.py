@@ -49,7 +49,7 @@ def test_status_refines_the_state_with_the_recorded_reason(load: Callable[[str],
     counts = frame["status"].value_counts().to_dict()
     assert {"complete", "pruned", "rejected", "duplicate", "failed", "running"} <= set(counts)
     rejected = frame[frame["status"] == "rejected"]
-    assert (rejected["state"] == "complete").all()  # as nas.objective records them
+    assert (rejected["state"] == "complete").all()  # as nas.search.objective records them
     assert rejected["accuracy"].isna().all() and rejected["macs"].notna().all()
     running = frame[frame["status"] == "running"]
     assert running["value"].isna().all()

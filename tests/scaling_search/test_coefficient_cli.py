@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 import cli
-from nas.proxy import proxy_to_yaml
+from nas.training.proxy import proxy_to_yaml
 from scaling_search.coefficients_file import check_base, load_coefficients
 from search_spaces.arch_yaml import arch_to_yaml, load_arch_file, reference_b0
 from tests.scaling_search.test_coefficient_search import DATASET, PROXY, TINY

@@ -8,10 +8,10 @@ from pathlib import Path
 import optuna
 import pytest
 
-from nas.datasets import load_dataset
-from nas.proxy import DEFAULT_PROXY
-from nas.storage import open_storage
-from nas.trainer import evaluate
+from nas.data.datasets import load_dataset
+from nas.studies.storage import open_storage
+from nas.training.proxy import DEFAULT_PROXY
+from nas.training.trainer import evaluate
 from scaling_search.coefficient_search import (
     ROLE_COEFFICIENTS,
     CoefficientConfig,

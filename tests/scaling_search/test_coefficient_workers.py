@@ -13,7 +13,7 @@ import optuna
 import pytest
 from optuna.trial import TrialState
 
-from nas.proxy import proxy_to_yaml
+from nas.training.proxy import proxy_to_yaml
 from scaling_search.coefficients_file import load_coefficients
 from search_spaces.arch_yaml import arch_to_yaml
 from tests.scaling_search.test_coefficient_search import DATASET, PROXY, TINY

@@ -1,0 +1,237 @@
+"""``effsearch evaluate``: train one architecture on the proxy task and print what the search would see.
+
+Examples::
+
+    effsearch evaluate                                  # B0, default proxy, Fashion-MNIST, CPU/GPU auto
+    effsearch evaluate --arch b0 --proxy gpu --device cuda --format json
+    effsearch evaluate --arch runs/best.yaml --dataset imagefolder:~/photos --epochs 5
+    effsearch evaluate --epochs 10 --train-subset all --test   # + test accuracy, for final reports
+
+The accuracy printed is the proxy's *validation* accuracy (a seeded split of the training set);
+``--test`` additionally reports test-split accuracy after training -- never use it to choose
+between candidates. MACs/params are those of the unmodified architecture at its own resolution
+(the cost model), not of the proxy-adapted network that is trained.
+
+Exit code 0 when training finished (or was stopped), 1 when it ended in ``nan`` or ``oom``,
+2 for a user error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+NAME = "evaluate"
+HELP = "train one architecture on the proxy task and report validation accuracy, time and images/s"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--arch",
+        default="b0",
+        help="b0..b7 (the released EfficientNets), a YAML architecture file, or an architecture code "
+        "(default: b0)",
+    )
+    parser.add_argument(
+        "--dataset",
+        default="fashion-mnist",
+        help="fashion-mnist (default), cifar10, cifar100, imagefolder:PATH or synthetic",
+    )
+    parser.add_argument("--data-dir", default=None, help="where the dataset files are (searched first)")
+    parser.add_argument(
+        "--proxy", default=None, help="proxy preset (default, gpu, long) or YAML file (default: default)"
+    )
+    parser.add_argument("--epochs", type=int, default=None, help="override the proxy's epochs")
+    parser.add_argument("--resolution", type=int, default=None, help="override the proxy's input size")
+    parser.add_argument(
+        "--train-subset", default=None, help="override the proxy's training images (a number, or 'all')"
+    )
+    parser.add_argument("--batch-size", type=int, default=None, help="override the proxy's batch size")
+    parser.add_argument(
+        "--lr", type=float, default=None, help="override the proxy's peak lr (per 256 images)"
+    )
+    parser.add_argument("--device", default="auto", help="auto (default), cpu, cuda or cuda:N")
+    parser.add_argument("--seed", type=int, default=None, help="training seed (default: the proxy's)")
+    parser.add_argument(
+        "--test", action="store_true", help="also report test-split accuracy (final reports only)"
+    )
+    parser.add_argument("--format", choices=("table", "json"), default="table", help="output format")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
+def resolve_arch(text: str):
+    """``b0``..``b7`` / ``efficientnet-bN``, a YAML file, or an architecture code -> ArchSpec."""
+    from search_spaces.arch_yaml import load_arch_file, reference_b0
+    from search_spaces.codes import arch_from_code
+    from search_spaces.errors import UserError
+
+    name = text.strip()
+    key = name.lower().removeprefix("efficientnet-").removeprefix("efficientnet_")
+    if "|" in name:
+        return arch_from_code(name)
+    if Path(name).expanduser().is_file():
+        return load_arch_file(Path(name).expanduser())
+    if key == "b0":
+        return reference_b0()
+    if len(key) == 2 and key[0] == "b" and key[1].isdigit():
+        try:
+            from scaling_search.official import official_arch
+        except ImportError:
+            raise UserError(f"--arch {name}: only b0 is built in here; give a YAML file") from None
+        return official_arch(key)
+    raise UserError(f"--arch {name!r}: not b0..b7, an existing YAML file or an architecture code")
+
+
+def _subset(text: str | None) -> Any:
+    from search_spaces.errors import UserError
+
+    if text is None:
+        return None, False
+    if text.strip().lower() in {"all", "none", "full"}:
+        return None, True
+    try:
+        value = int(text)
+    except ValueError:
+        raise UserError(f"--train-subset must be a positive integer or 'all', got {text!r}") from None
+    if value < 1:
+        raise UserError(f"--train-subset must be a positive integer or 'all', got {text!r}")
+    return value, False
+
+
+def run(args: argparse.Namespace) -> int:
+    from dataclasses import replace
+
+    from nas.data.datasets import load_dataset
+    from nas.training.device import resolve_device
+    from nas.training.proxy import load_proxy
+    from nas.training.trainer import evaluate, train_and_test
+    from search_spaces.codes import arch_code
+    from search_spaces.cost import count_cost
+
+    arch = resolve_arch(args.arch)
+    proxy = load_proxy(args.proxy).with_overrides(
+        epochs=args.epochs, resolution=args.resolution, batch_size=args.batch_size, lr=args.lr
+    )
+    subset, all_images = _subset(args.train_subset)
+    if subset is not None or all_images:
+        proxy = replace(proxy, train_subset=subset)
+    device = resolve_device(args.device)
+    data = load_dataset(
+        args.dataset, args.data_dir, val_size=proxy.val_size, seed=proxy.seed, image_size=proxy.resolution
+    )
+    cost = count_cost(arch, num_classes=data.num_classes, in_channels=data.in_channels)
+
+    progress, bar = _progress_bar(args, proxy)
+    on_epoch = bar.on_epoch if bar else None
+    try:
+        if args.test:
+            result, test_accuracy = train_and_test(
+                arch, data, proxy, device, seed=args.seed, on_epoch=on_epoch, progress=progress
+            )
+        else:
+            result = evaluate(arch, data, proxy, device, on_epoch=on_epoch, seed=args.seed, progress=progress)
+            test_accuracy = None
+    finally:
+        if bar:
+            bar.stop()
+
+    report = result.to_dict()
+    report.update(
+        arch=args.arch,
+        arch_code=arch_code(arch),
+        macs=cost.macs,
+        params=cost.params,
+        cost_resolution=arch.resolution,
+        dataset=data.name,
+        dataset_summary=data.summary(),
+        proxy=proxy.to_dict(),
+    )
+    if args.test:
+        report["test_accuracy"] = test_accuracy
+    if args.format == "json":
+        sys.stdout.write(json.dumps(report, indent=2) + "\n")
+    else:
+        _print_table(report)
+    return 0 if result.status in ("ok", "stopped") else 1
+
+
+class _Bar:
+    """A rich progress bar on stderr: one bar over all steps, the last validation accuracy beside it."""
+
+    def __init__(self, total_epochs: int) -> None:
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+        self.progress = Progress(
+            TextColumn("[bold]training[/bold] {task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("steps"),
+            TimeElapsedColumn(),
+            console=Console(stderr=True),
+            transient=True,
+        )
+        self.total_epochs = total_epochs
+        self.task = self.progress.add_task(f"epoch 1/{total_epochs}", total=None)
+        self.progress.start()
+        self.last = ""
+
+    def step(self, done: int, total: int) -> None:
+        self.progress.update(self.task, completed=done, total=total)
+
+    def on_epoch(self, epoch: int, accuracy: float) -> bool:
+        self.last = f" · val acc {accuracy:.2%}"
+        nxt = min(epoch + 1, self.total_epochs)
+        self.progress.update(self.task, description=f"epoch {nxt}/{self.total_epochs}{self.last}")
+        return False
+
+    def stop(self) -> None:
+        self.progress.stop()
+
+
+def _progress_bar(args: argparse.Namespace, proxy: Any) -> tuple[Any, _Bar | None]:
+    if args.quiet:
+        return None, None
+    bar = _Bar(proxy.epochs)
+    return bar.step, bar
+
+
+def _print_table(report: dict[str, Any]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(show_header=False, box=None, pad_edge=False)
+    table.add_column(style="bold")
+    table.add_column()
+    acc = report["accuracy"]
+    proxy = report["proxy"]
+    subset = f"{report['train_images']:,}"
+    rows = [
+        (
+            "architecture",
+            f"{report['arch']} ({report['macs']:,} MACs, {report['params']:,} params "
+            f"at {report['cost_resolution']}px)",
+        ),
+        ("dataset", report["dataset_summary"]),
+        (
+            "proxy",
+            f"{proxy['name']}: {report['epochs_run']}/{proxy['epochs']} epochs on {subset} images "
+            f"({report['val_images']:,} val) at {proxy['resolution']}px, "
+            f"batch {proxy['batch_size']}, {proxy['optimizer']}",
+        ),
+        ("status", report["status"] + (f" ({report['reason']})" if report["reason"] else "")),
+        ("val accuracy", "-" if acc is None else f"{acc:.2%}"),
+        ("curve", " ".join(f"{a:.2%}" for a in report["curve"]) or "-"),
+        ("wall time", f"{report['wall_s']:.1f} s"),
+        ("images/s", f"{report['images_per_s']:,.0f} (training)"),
+        ("device", report["device"]),
+    ]
+    if "test_accuracy" in report:
+        test = report["test_accuracy"]
+        rows.append(("test accuracy", "-" if test is None else f"{test:.2%} (final reports only)"))
+    for key, value in rows:
+        table.add_row(key, value)
+    Console().print(table)

@@ -1,0 +1,233 @@
+"""The Optuna objective of the baseline search: sample, cost, reject, deduplicate, train, reward.
+
+One call judges one candidate, cheapest checks first (MnasNet section 4; DESIGN.md section 2):
+
+1. ``space.sample(trial)`` gives an :class:`ArchSpec`; the exact cost model gives its conv+linear
+   MACs and parameters at the search resolution for the user's data (classes, input channels).
+2. **Rejection before training.** Every trial gets the Optuna 5 constraint ``macs_band``: the
+   distance (in units of the target T) of its MACs outside the band ``[lo*T, hi*T]``, <= 0 inside.
+   A candidate outside the band is not trained: the trial COMPLETEs with objective value 0 (the
+   reward of a network that classifies nothing; for nsga2: accuracy 0 and its MACs), ``reason``
+   ``"rejected: ..."`` and no accuracy or reward. Completing (rather than pruning or failing) keeps
+   it visible to the samplers, which all read the constraint: TPE and NSGA-II put infeasible trials
+   below every feasible one (constraint-aware TPE, constrained domination), the REINFORCE
+   controller gives them a fixed negative advantage, and ``study.best_trial(s)`` never returns
+   them. The reference (B0) is trained even outside the band, so found-vs-B0 always exists.
+3. **Duplicates are not retrained.** A candidate whose ``arch_code`` some finished trial already
+   trained is served from that trial: same accuracy, reward and objective value (training is
+   seeded, so retraining would only repeat it), ``reason`` ``"duplicate of trial N"``, epochs_run
+   and wall_s 0. A duplicate of a pruned trial is pruned again without training.
+4. **Training with pruning.** The proxy trainer calls ``on_epoch(epoch, accuracy)``; the reward at
+   that epoch is reported with ``trial.report`` and, for single-objective studies, the pruner may
+   stop the candidate (``reason`` ``"pruned at epoch N"``, state PRUNED, accuracy = the last
+   epoch's, reward None because the candidate was not trained to the proxy's end). The final epoch
+   is never pruned (it is already paid for).
+5. A NaN loss or an out-of-memory candidate returns NaN, which Optuna records as FAIL, with the
+   reason.
+
+Every trial carries the user attributes of the contract's "Trial record", so a plain
+``optuna.load_study`` reader sees everything.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import optuna
+from optuna.trial import TrialState
+
+from nas.search.reward import Reward, format_flops
+from nas.training.evaluation import EvalLike
+from search_spaces.arch import ArchSpec
+from search_spaces.codes import arch_code
+from search_spaces.cost import count_cost
+from search_spaces.space import SearchSpace
+
+CONSTRAINT = "macs_band"
+ROLE_REFERENCE = "reference"
+ROLE_CANDIDATE = "candidate"
+
+
+#: ``evaluator(arch, on_epoch) -> EvalResult``; on_epoch(epoch, accuracy) -> True stops training.
+Evaluator = Callable[[ArchSpec, Callable[[int, float], bool]], EvalLike]
+
+
+@dataclass(frozen=True)
+class Band:
+    """The MACs band around the target outside which candidates are rejected untrained."""
+
+    low: float = 0.5
+    high: float = 1.5
+
+    def __post_init__(self) -> None:
+        if not (0 <= self.low <= 1 <= self.high) or math.isnan(self.high):
+            raise ValueError(f"flops band must satisfy 0 <= low <= 1 <= high, got {self.low},{self.high}")
+
+    def violation(self, macs: int, target: int) -> float:
+        """Distance outside the band in units of the target (<= 0 inside): the constraint value."""
+        return max(self.low * target - macs, macs - self.high * target) / target
+
+    def describe(self, target: int) -> str:
+        high = format_flops(int(self.high * target)) if math.isfinite(self.high) else "inf"
+        low = format_flops(int(self.low * target))
+        return f"{low}-{high} ({self.low:g}-{self.high:g} x {format_flops(target)})"
+
+
+def short_arch(arch: ArchSpec) -> str:
+    """A compact per-stage summary for tables: ``M6k5x2/40`` = MBConv6, kernel 5, 2 layers, 40 ch
+    (``D`` dsconv, ``C`` conv; ``+se`` omitted, ``-`` marks no SE, ``!`` no skip)."""
+    parts = []
+    for stage in arch.stages:
+        op = {"mbconv": f"M{stage.expansion}", "dsconv": "D", "conv": "C"}[stage.op]
+        flags = ("" if stage.se_ratio else "-") + ("" if stage.skip else "!")
+        parts.append(f"{op}k{stage.kernel}x{stage.layers}/{stage.out_channels}{flags}")
+    return " ".join(parts)
+
+
+def record(trial: optuna.trial.Trial, **attrs: Any) -> None:
+    """Set user attributes (JSON-safe values)."""
+    for key, value in attrs.items():
+        if isinstance(value, tuple):
+            value = list(value)
+        trial.set_user_attr(key, value)
+
+
+class Objective:
+    """Callable objective for ``study.optimize``; see the module docstring for the steps.
+
+    ``on_event(kind, payload)`` (optional) hears ``"epoch"`` and ``"trial"`` events for live
+    progress; the driver owns the display.
+    """
+
+    def __init__(
+        self,
+        space: SearchSpace,
+        reward: Reward,
+        band: Band,
+        evaluator: Evaluator,
+        *,
+        num_classes: int,
+        in_channels: int,
+        multi_objective: bool = False,
+        epochs: int | None = None,
+        on_event: Callable[[str, dict[str, Any]], None] | None = None,
+    ) -> None:
+        self.space = space
+        self.reward = reward
+        self.band = band
+        self.evaluator = evaluator
+        self.num_classes = num_classes
+        self.in_channels = in_channels
+        self.multi_objective = multi_objective
+        self.epochs = epochs
+        self.on_event = on_event
+
+    def _value(self, accuracy: float | None, reward: float | None, macs: int) -> float | tuple[float, float]:
+        if self.multi_objective:
+            return (float(accuracy or 0.0), float(macs))
+        return float(reward or 0.0)
+
+    def _emit(self, kind: str, **payload: Any) -> None:
+        if self.on_event is not None:
+            self.on_event(kind, payload)
+
+    def __call__(self, trial: optuna.trial.Trial) -> float | tuple[float, float]:
+        role = trial.user_attrs.get("role", ROLE_CANDIDATE)
+        arch = self.space.sample(trial)
+        code = arch_code(arch)
+        cost = count_cost(arch, self.num_classes, self.in_channels)
+        target = self.reward.target
+        violation = self.band.violation(cost.macs, target)
+        with warnings.catch_warnings():
+            # A retried trial (worker died) inherits its constraint: same params, same value.
+            warnings.filterwarnings("ignore", message="The constraint value is ignored")
+            trial.set_constraint(CONSTRAINT, violation)
+        record(trial, role=role, arch_code=code, macs=cost.macs, params=cost.params)
+        idle = dict(epochs_run=0, wall_s=0.0, images_per_s=0.0, device="", curve=[])
+
+        if violation > 0 and role != ROLE_REFERENCE:
+            side = "above" if cost.macs > target else "below"
+            reason = f"rejected: MACs {format_flops(cost.macs)} {side} band {self.band.describe(target)}"
+            record(trial, accuracy=None, reward=None, reason=reason, **idle)
+            self._emit("trial", number=trial.number, reason=reason, macs=cost.macs)
+            return self._value(0.0, 0.0, cost.macs)
+
+        original = self._trained_twin(trial, code)
+        if original is not None:
+            reason = f"duplicate of trial {original.number}"
+            attrs = original.user_attrs
+            record(
+                trial,
+                accuracy=attrs.get("accuracy"),
+                reward=attrs.get("reward"),
+                reason=reason,
+                **{**idle, "device": attrs.get("device", ""), "curve": attrs.get("curve", [])},
+            )
+            self._emit("trial", number=trial.number, reason=reason, macs=cost.macs)
+            if original.state == TrialState.PRUNED:
+                raise optuna.TrialPruned(reason)
+            values = original.values
+            return tuple(values) if self.multi_objective else float(values[0])  # type: ignore[return-value]
+
+        stopped_by_pruner: list[int] = []
+
+        def on_epoch(epoch: int, accuracy: float) -> bool:
+            partial = self.reward(accuracy, cost.macs)
+            self._emit("epoch", number=trial.number, epoch=epoch, accuracy=accuracy, reward=partial)
+            if self.multi_objective:
+                return False
+            trial.report(float(partial if partial is not None else 0.0), step=int(epoch))
+            last = self.epochs is not None and int(epoch) >= self.epochs
+            if not last and trial.should_prune():
+                stopped_by_pruner.append(int(epoch))
+                return True
+            return False
+
+        result = self.evaluator(arch, on_epoch)
+        base = dict(
+            epochs_run=int(result.epochs_run),
+            wall_s=float(result.wall_s),
+            images_per_s=float(result.images_per_s),
+            device=str(result.device),
+            curve=[float(x) for x in result.curve],
+        )
+        if result.status == "ok" and result.accuracy is not None:
+            value = self.reward(result.accuracy, cost.macs)
+            record(trial, accuracy=float(result.accuracy), reward=value, reason="", **base)
+            self._emit("trial", number=trial.number, reason="", macs=cost.macs, reward=value)
+            return self._value(result.accuracy, value, cost.macs)
+        if result.status == "stopped":
+            epoch = stopped_by_pruner[-1] if stopped_by_pruner else result.epochs_run
+            reason = f"pruned at epoch {epoch}"
+            last = result.curve[-1] if result.curve else result.accuracy
+            record(trial, accuracy=None if last is None else float(last), reward=None, reason=reason, **base)
+            self._emit("trial", number=trial.number, reason=reason, macs=cost.macs)
+            raise optuna.TrialPruned(reason)
+        reason = {"nan": "nan loss", "oom": "out of memory"}.get(
+            result.status, result.reason or result.status
+        )
+        record(trial, accuracy=None, reward=None, reason=reason, **base)
+        if result.reason and result.reason != reason:
+            record(trial, detail=str(result.reason)[:500])  # the trainer's words (epoch, step...)
+        self._emit("trial", number=trial.number, reason=reason, macs=cost.macs)
+        return (math.nan, math.nan) if self.multi_objective else math.nan
+
+    @staticmethod
+    def _trained_twin(trial: optuna.trial.Trial, code: str) -> optuna.trial.FrozenTrial | None:
+        """The earliest finished trial that trained (or pruned) the same architecture."""
+        for other in trial.study.get_trials(deepcopy=False, states=(TrialState.COMPLETE, TrialState.PRUNED)):
+            attrs = other.user_attrs
+            if other.number == trial.number or attrs.get("arch_code") != code:
+                continue
+            reason = str(attrs.get("reason", ""))
+            if reason.startswith("rejected") or reason.startswith("duplicate"):
+                continue
+            return other
+        return None
+
+
+__all__ = ["CONSTRAINT", "Band", "EvalLike", "Evaluator", "Objective", "record", "short_arch"]
