@@ -1,0 +1,61 @@
+"""One layer position of a supernet stage: a branch per op, the identity skip and stochastic depth.
+
+The residual rule is the builder's (:class:`search_spaces.plan.BlockPlan`): the identity skip is
+used only when the candidate asks for it, the block's stride is 1 and its input and output
+widths are equal; then the branch output goes through stochastic depth (Huang et al. 2016;
+EfficientNet's "drop connect") with the block's rate before the addition. The skip has no
+weights, so switching it on or off changes nothing that is stored.
+"""
+
+from __future__ import annotations
+
+from torch import Tensor, nn
+
+from nas.oneshot.bounds import LayerBounds
+from nas.oneshot.branches import BRANCHES, Branch
+from search_spaces.plan import BlockPlan
+
+
+def drop_path(x: Tensor, p: float, training: bool) -> Tensor:
+    """Stochastic depth as :class:`search_spaces.blocks.StochasticDepth` computes it.
+
+    Whole samples are dropped with probability ``p`` and survivors scaled by ``1 / (1 - p)``;
+    the identity outside training or at ``p = 0``.
+    """
+    if not training or p == 0.0:
+        return x
+    keep = 1.0 - p
+    mask = x.new_empty((x.shape[0],) + (1,) * (x.ndim - 1)).bernoulli_(keep)
+    return x * mask.div_(keep)
+
+
+class ElasticLayer(nn.Module):
+    """The branches of one layer position (``ops`` of its stage), run as a planned block asks."""
+
+    def __init__(self, bounds: LayerBounds, kernel_transform: bool = False) -> None:
+        super().__init__()
+        self.bounds = bounds
+        self.branches = nn.ModuleDict(
+            {op: BRANCHES[op](bounds, kernel_transform=kernel_transform) for op in bounds.ops}
+        )
+
+    def branch(self, op: str) -> Branch:
+        """The branch of ``op`` (KeyError-free: a clear error when the op is not a choice here)."""
+        if op not in self.branches:
+            raise ValueError(f"op {op!r} is not a choice of this layer ({', '.join(self.branches)})")
+        return self.branches[op]
+
+    def forward(self, x: Tensor, plan: BlockPlan, drop_connect: bool = True) -> Tensor:
+        """Run the block ``plan``; ``drop_connect=False`` switches stochastic depth off."""
+        out = self.branch(plan.op)(x, plan)
+        if plan.residual:
+            p = plan.drop_prob if drop_connect else 0.0
+            out = drop_path(out, p, self.training) + x
+        return out
+
+    def active_state(self, plan: BlockPlan, prefix: str) -> dict[str, Tensor]:
+        """The block's weights under the builder's names (``{prefix}body.{i}.…``)."""
+        return self.branch(plan.op).active_state(plan, prefix + "body.")
+
+
+__all__ = ["ElasticLayer", "drop_path"]

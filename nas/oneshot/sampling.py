@@ -1,0 +1,75 @@
+"""Which candidates a supernet trains: the largest, the smallest and seeded random ones.
+
+BigNAS's sandwich rule (Yu et al. 2020, section 3.1) trains, at every step, the largest and the
+smallest child plus a few random ones: the largest bounds how good shared weights can be, the
+smallest keeps the low end of the space from being starved. Our space also chooses the op, so
+"largest" and "smallest" are taken by multiply-adds: :meth:`SearchSpace.mac_range` picks the
+dearest (cheapest) kernel, expansion, SE ratio, filters and layers everywhere and, per stage,
+the op that costs most (least) -- exact arithmetic, no guessing. The skip op costs nothing; both
+extremes use the identity residual wherever the stage offers it, since a residual network is
+the better teacher and the easier student.
+
+Random candidates go through :meth:`SearchSpace.sample` itself -- the one function that knows
+which parameters exist and when (expansion only for MBConv) -- with a stand-in trial that picks
+uniformly from each choice list with a seeded ``random.Random``. So no Optuna study is needed and
+the validity rules cannot drift from the search's own.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+from dataclasses import replace
+from typing import Any
+
+from search_spaces.arch import ArchSpec
+from search_spaces.space import SearchSpace
+
+
+def _with_skips(space: SearchSpace, arch: ArchSpec) -> ArchSpec:
+    stages = tuple(
+        replace(stage, skip=True if True in choice.skips else stage.skip)
+        for choice, stage in zip(space.stages, arch.stages, strict=True)
+    )
+    return arch.with_stages(stages)
+
+
+def largest_arch(space: SearchSpace, num_classes: int = 1000, in_channels: int = 3) -> ArchSpec:
+    """The space's most expensive candidate (by conv + linear MACs), with identity skips."""
+    return _with_skips(space, space.mac_range(num_classes, in_channels).max_arch)
+
+
+def smallest_arch(space: SearchSpace, num_classes: int = 1000, in_channels: int = 3) -> ArchSpec:
+    """The space's cheapest candidate (by conv + linear MACs), with identity skips."""
+    return _with_skips(space, space.mac_range(num_classes, in_channels).min_arch)
+
+
+class _UniformChoices:
+    """A stand-in for an Optuna trial: each ``suggest_categorical`` is a seeded uniform pick."""
+
+    def __init__(self, rng: random.Random) -> None:
+        self.rng = rng
+
+    def suggest_categorical(self, name: str, choices: Sequence[Any]) -> Any:
+        return self.rng.choice(list(choices))
+
+
+def random_arch(space: SearchSpace, rng: random.Random) -> ArchSpec:
+    """A uniformly random candidate of ``space`` (per stage, per choice), drawn from ``rng``."""
+    return space.sample(_UniformChoices(rng))  # type: ignore[arg-type]
+
+
+def random_archs(space: SearchSpace, count: int, seed: int = 0) -> tuple[ArchSpec, ...]:
+    """``count`` random candidates from a fresh generator seeded with ``seed`` (reproducible)."""
+    rng = random.Random(seed)
+    return tuple(random_arch(space, rng) for _ in range(count))
+
+
+def sandwich_archs(
+    space: SearchSpace, rng: random.Random, num_random: int, largest: ArchSpec, smallest: ArchSpec
+) -> tuple[ArchSpec, ...]:
+    """One step's candidates: ``largest`` first (the teacher), ``smallest``, then random ones."""
+    return (largest, smallest, *(random_arch(space, rng) for _ in range(num_random)))
+
+
+__all__ = ["largest_arch", "random_arch", "random_archs", "sandwich_archs", "smallest_arch"]
