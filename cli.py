@@ -1,8 +1,10 @@
 """The ``effsearch`` command: a thin argparse front with one handler module per subcommand.
 
-Each subcommand lives in a ``command_<name>.py`` module of the package that owns the concept and
-exposes ``NAME``, ``HELP``, ``add_arguments(parser)`` and ``run(args) -> int``. Heavy imports
-(torch, optuna) happen inside ``run`` so ``effsearch --help`` stays fast.
+Each subcommand lives in its own module of the ``commands`` package (listed in
+:data:`COMMAND_MODULES`) and exposes ``NAME``, ``HELP``, ``add_arguments(parser)`` and
+``run(args) -> int``. Heavy imports (torch, optuna) happen inside ``run`` so ``effsearch --help``
+stays fast. Every subparser uses :class:`commands.flags.HelpFormatter`, so every flag's help ends
+with its default in one style.
 
 Errors a user can cause raise :class:`search_spaces.errors.UserError`; they end here as one line
 on stderr and exit code 2. Storage passwords are masked in every message.
@@ -17,6 +19,7 @@ import sys
 from collections.abc import Sequence
 from types import ModuleType
 
+from commands.flags import HelpFormatter
 from search_spaces.errors import UserError
 
 #: (module path) of every subcommand, in the order ``effsearch --help`` lists them.
@@ -71,7 +74,9 @@ def build_parser() -> argparse.ArgumentParser:
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     subparsers.required = True
     for module in _load_commands():
-        sub = subparsers.add_parser(module.NAME, help=module.HELP, description=module.HELP)
+        sub = subparsers.add_parser(
+            module.NAME, help=module.HELP, description=module.HELP, formatter_class=HelpFormatter
+        )
         module.add_arguments(sub)
         sub.set_defaults(_handler=module.run)
     return parser

@@ -1,0 +1,185 @@
+"""The flags several ``effsearch`` subcommands share, defined once, and the help style they all use.
+
+Why: ``--dataset``, ``--proxy``, ``--device``, ``--storage`` ... used to be written out again in
+every command, each with its own wording and its own way of stating (or hiding) the default. Here
+every shared flag has one name, one default, one set of accepted values and one help line.
+
+How to use it in a command module::
+
+    from commands import flags
+
+    def add_arguments(parser: argparse.ArgumentParser) -> None:
+        flags.add_arch(parser, "--base")           # b0..b7, YAML file or code (scaling_search.arch_resolver)
+        flags.add_dataset(parser)                  # --dataset, --data-dir
+        flags.add_proxy(parser)                    # --proxy, --epochs, --train-subset
+        flags.add_device(parser, threads=True)     # --device (and --threads)
+        flags.add_seed(parser, value=0, why="seed of the grid order and of training")
+        flags.add_storage(parser)                  # --storage
+        flags.add_study(parser, "coefficients-<base>-phi<phi>-<dataset>")
+        flags.add_out_dir(parser)                  # --out runs
+
+Help style: write the help text *without* its default. :class:`HelpFormatter` (installed on every
+subparser by ``cli.py``) appends `` (default: X)`` to every optional flag whose default is a
+value, and `` (default: off)`` to switches. A flag whose default is ``None`` means "computed
+later"; say what it becomes with ``(default: ...)`` in the help itself (see :func:`default`).
+Help texts are %-formatted by argparse, so a literal percent sign is written ``%%``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+
+from nas.studies.storage import DEFAULT_STORAGE
+
+#: Datasets ``nas.data.datasets.load_dataset`` reads (see nas/data/).
+DATASETS_HELP = "fashion-mnist, cifar10, cifar100, imagefolder:PATH or synthetic[:classes=N,...]"
+#: Proxy presets of ``nas.training.proxy.load_proxy``.
+PROXY_HELP = "proxy preset (default, gpu, long) or a proxy YAML file"
+#: What ``--arch`` and ``--base`` accept (``scaling_search.arch_resolver.resolve_arch``).
+ARCH_HELP = "b0..b7 (the released EfficientNets), an architecture YAML file or an architecture code"
+
+_HAS_DEFAULT = re.compile(r"\(default[: ]", re.IGNORECASE)
+
+
+def default(text: str) -> str:
+    """The help suffix for a flag whose default is computed later: ``(default: <text>)``."""
+    return f"(default: {text})"
+
+
+class HelpFormatter(argparse.HelpFormatter):
+    """argparse's formatter, plus `` (default: X)`` after every optional flag's help.
+
+    Like ``argparse.ArgumentDefaultsHelpFormatter``, but it does not print ``None`` (the help says
+    what the flag then means) nor repeat a default the help already states, and switches show
+    ``off``/``on`` rather than ``False``/``True``.
+    """
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        text = action.help or ""
+        if text == argparse.SUPPRESS or not action.option_strings or action.required:
+            return text
+        if _HAS_DEFAULT.search(text) or action.default in (None, argparse.SUPPRESS):
+            return text
+        if isinstance(action, (argparse._StoreTrueAction, argparse._StoreFalseAction)):
+            return f"{text} (default: {'on' if action.default else 'off'})"
+        if isinstance(action, argparse._HelpAction):
+            return text
+        return f"{text} (default: %(default)s)"
+
+
+def add_arch(parser: argparse.ArgumentParser, flag: str = "--arch", default_arch: str = "b0") -> None:
+    """``--arch`` or ``--base``: one grammar, read by ``scaling_search.arch_resolver.resolve_arch``."""
+    parser.add_argument(flag, default=default_arch, metavar="ARCH", help=ARCH_HELP)
+
+
+def add_dataset(parser: argparse.ArgumentParser) -> None:
+    """``--dataset`` and ``--data-dir``."""
+    parser.add_argument("--dataset", default="fashion-mnist", help=DATASETS_HELP)
+    parser.add_argument(
+        "--data-dir",
+        default=None,
+        metavar="DIR",
+        help="where the dataset files are, searched first " + default("the system package, then the cache"),
+    )
+
+
+def add_proxy(parser: argparse.ArgumentParser, subset_all: bool = False) -> None:
+    """``--proxy``, ``--epochs`` and ``--train-subset`` (``subset_all``: also accept ``all``)."""
+    parser.add_argument("--proxy", default=None, help=f"{PROXY_HELP} {default('default')}")
+    parser.add_argument(
+        "--epochs", type=int, default=None, help="override the proxy's epochs " + default("the proxy's")
+    )
+    if subset_all:
+        parser.add_argument(
+            "--train-subset",
+            default=None,
+            help="override the proxy's training images: a number or 'all' " + default("the proxy's"),
+        )
+    else:
+        parser.add_argument(
+            "--train-subset",
+            type=int,
+            default=None,
+            help="override the proxy's training images " + default("the proxy's"),
+        )
+
+
+def add_device(parser: argparse.ArgumentParser, threads: bool = False) -> None:
+    """``--device`` (and ``--threads`` for commands that train on the CPU for long)."""
+    parser.add_argument("--device", default="auto", help="auto, cpu, cuda or cuda:N")
+    if threads:
+        parser.add_argument(
+            "--threads",
+            type=int,
+            default=None,
+            help="CPU training threads " + default("the cores not already busy, at least 1"),
+        )
+
+
+def add_seed(parser: argparse.ArgumentParser, value: int | None = 0, why: str = "seed") -> None:
+    """``--seed`` defaulting to ``value``; ``why`` says what it seeds (commands differ)."""
+    parser.add_argument("--seed", type=int, default=value, help=why)
+
+
+def add_storage(parser: argparse.ArgumentParser) -> None:
+    """``--storage``: the Optuna storage URL; ``None`` means the default SQLite file."""
+    parser.add_argument(
+        "--storage",
+        default=None,
+        metavar="URL",
+        help=f"Optuna storage URL {default(DEFAULT_STORAGE)}",
+    )
+
+
+def add_study(parser: argparse.ArgumentParser, when_absent: str) -> None:
+    """``--study``; ``when_absent`` says what happens without it (a name pattern, or an action)."""
+    parser.add_argument("--study", default=None, metavar="NAME", help=f"study name {default(when_absent)}")
+
+
+def add_out_dir(parser: argparse.ArgumentParser, what: str = "output folder") -> None:
+    """``--out`` as the folder runs write into (``runs``, never inside the packages)."""
+    parser.add_argument("--out", default="runs", metavar="DIR", help=what)
+
+
+def add_top(parser: argparse.ArgumentParser) -> None:
+    """``--top``: leaderboard rows."""
+    parser.add_argument("--top", type=int, default=10, metavar="K", help="leaderboard rows")
+
+
+def add_quiet(parser: argparse.ArgumentParser) -> None:
+    """``--quiet``: no progress display."""
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
+def add_format(
+    parser: argparse.ArgumentParser, choices: tuple[str, ...], what: str = "output format"
+) -> None:
+    """``--format`` with the first choice as the default."""
+    parser.add_argument("--format", choices=choices, default=choices[0], help=what)
+
+
+def add_network_shape(parser: argparse.ArgumentParser) -> None:
+    """``--classes`` and ``--in-channels``: the classifier and input the costs are counted for."""
+    parser.add_argument("--classes", type=int, default=1000, help="number of classes")
+    parser.add_argument("--in-channels", type=int, default=3, help="input channels, 1 for grayscale")
+
+
+__all__ = [
+    "ARCH_HELP",
+    "DATASETS_HELP",
+    "HelpFormatter",
+    "add_arch",
+    "add_dataset",
+    "add_device",
+    "add_format",
+    "add_network_shape",
+    "add_out_dir",
+    "add_proxy",
+    "add_quiet",
+    "add_seed",
+    "add_storage",
+    "add_study",
+    "add_top",
+    "default",
+]
