@@ -1,0 +1,69 @@
+"""The candidates a supernet trains: largest, smallest and seeded random members of the space."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from nas.oneshot.sampling import largest_arch, random_arch, random_archs, sandwich_archs, smallest_arch
+from search_spaces.cost import count_cost
+from tests.nas.oneshot.spaces import all_spaces
+
+SPACES = all_spaces()
+
+
+@pytest.mark.parametrize("space_id", sorted(SPACES))
+def test_largest_and_smallest_are_members_of_the_space(space_id):
+    space = SPACES[space_id]
+    for arch in (largest_arch(space), smallest_arch(space)):
+        assert space.problem(arch) is None
+
+
+@pytest.mark.parametrize("space_id", sorted(SPACES))
+def test_largest_and_smallest_bound_the_macs_of_random_candidates(space_id):
+    space = SPACES[space_id]
+    low = count_cost(smallest_arch(space)).macs
+    high = count_cost(largest_arch(space)).macs
+    for arch in random_archs(space, 30, seed=0):
+        assert low <= count_cost(arch).macs <= high
+
+
+def test_extremes_use_the_identity_skip_where_the_stage_offers_it():
+    space = SPACES["mnasnet"]
+    assert all(stage.skip for stage in largest_arch(space).stages)
+    assert all(stage.skip for stage in smallest_arch(space).stages)
+
+
+@pytest.mark.parametrize("space_id", sorted(SPACES))
+def test_random_candidates_are_members_and_reproducible(space_id):
+    space = SPACES[space_id]
+    archs = random_archs(space, 20, seed=4)
+    assert all(space.problem(arch) is None for arch in archs)
+    assert archs == random_archs(space, 20, seed=4)
+    if space.size() > 1:
+        assert archs != random_archs(space, 20, seed=5)
+
+
+def test_random_candidates_reach_every_choice_of_every_stage():
+    space = SPACES["wide"]
+    archs = random_archs(space, 400, seed=0)
+    for number, choice in enumerate(space.stages):
+        stages = [arch.stages[number] for arch in archs]
+        assert {s.op for s in stages} == set(choice.ops)
+        assert {s.kernel for s in stages} == set(choice.kernels)
+        assert {s.expansion for s in stages if s.op == "mbconv"} == set(choice.expansions)
+        assert {s.expansion for s in stages if s.op != "mbconv"} <= {1}
+        assert {s.se_ratio for s in stages} == set(choice.se_ratios)
+        assert {s.skip for s in stages} == set(choice.skips)
+        assert {s.out_channels for s in stages} == set(choice.channels)
+        assert {s.layers for s in stages} == set(choice.layers)
+
+
+def test_sandwich_puts_the_teacher_first_then_the_smallest_then_random_ones():
+    space = SPACES["wide"]
+    big, small = largest_arch(space), smallest_arch(space)
+    archs = sandwich_archs(space, random.Random(0), 3, big, small)
+    assert archs[:2] == (big, small)
+    rng = random.Random(0)
+    assert archs[2:] == tuple(random_arch(space, rng) for _ in range(3))
