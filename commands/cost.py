@@ -1,6 +1,7 @@
 """``effsearch cost``: parameters and conv+linear multiply-adds of an architecture.
 
-The architecture is a released model name (``b0``..``b7``), a YAML file, or an architecture code
+The architecture is read by :func:`scaling_search.arch_resolver.resolve_arch` (the grammar of
+``--base`` too): a released model name (``b0``..``b7``), a YAML file, or an architecture code
 (``stem_c32_k3_s2|mbconv_r1_...|head_c1280|res224_do0.2_sd0.2``). The numbers come from the
 analytic cost model; ``--audit`` also traces the built network with fvcore (conv + linear only)
 and says whether both agree; a disagreement exits with code 1.
@@ -10,61 +11,37 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
-from pathlib import Path
+from typing import TYPE_CHECKING
 
-from search_spaces.arch import ArchSpec
-from search_spaces.errors import UserError
+from commands import flags
+from scaling_search.arch_resolver import ResolvedArch, resolve_arch
+
+if TYPE_CHECKING:
+    from search_spaces.cost import Cost, PartCost
 
 NAME = "cost"
 HELP = "Count parameters and multiply-adds (FLOPS) of an architecture, optionally audited by fvcore."
 
-_OFFICIAL_RE = re.compile(r"^(efficientnet[-_])?b\d+$", re.IGNORECASE)
-
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    flags.add_arch(parser, "--arch")
     parser.add_argument(
-        "--arch",
-        default="b0",
-        help="b0..b7 (released EfficientNets), an architecture YAML file, or an architecture code "
-        "(default: b0)",
+        "--resolution", type=int, default=None, help="input size " + flags.default("the architecture's own")
     )
-    parser.add_argument(
-        "--resolution", type=int, default=None, help="input size (default: the architecture's own)"
-    )
-    parser.add_argument("--classes", type=int, default=1000, help="number of classes (default: 1000)")
-    parser.add_argument(
-        "--in-channels", type=int, default=3, help="input channels, 1 for grayscale (default: 3)"
-    )
+    flags.add_network_shape(parser)
     parser.add_argument(
         "--audit", action="store_true", help="also count with fvcore on the built model and compare"
     )
-    parser.add_argument("--format", choices=("table", "json"), default="table", help="output format")
+    flags.add_format(parser, ("table", "json"))
 
 
-def resolve_arch(text: str) -> tuple[str, ArchSpec]:
-    """(label, spec) for an ``--arch`` value: a released name, a file, or a code."""
-    from search_spaces.arch_yaml import load_arch_file
-    from search_spaces.codes import arch_from_code
-
-    text = text.strip()
-    if not text:
-        raise UserError("--arch is empty; give b0..b7, a YAML file or an architecture code")
-    if "|" in text:
-        return "code", arch_from_code(text)
-    if _OFFICIAL_RE.match(text):
-        from scaling_search.official import official_arch
-
-        arch = official_arch(text)
-        return f"efficientnet-{text.lower()[-2:]}", arch
-    path = Path(text)
-    try:
-        looks_like_file = path.exists() or path.suffix.lower() in {".yaml", ".yml"} or "/" in text
-    except OSError:  # e.g. a name too long for the file system
-        looks_like_file = False
-    if looks_like_file:
-        return path.name, load_arch_file(path)
-    raise UserError(f"unknown architecture {text!r}; expected b0..b7, a YAML file or an architecture code")
+def label(resolved: ResolvedArch) -> str:
+    """How the table and JSON name the architecture: ``efficientnet-b3``, the file name, or ``code``."""
+    if resolved.kind == "official":
+        return f"efficientnet-{resolved.name}"
+    if resolved.path is not None:
+        return resolved.path.name
+    return resolved.name
 
 
 def _human(value: int) -> str:
@@ -75,10 +52,10 @@ def _human(value: int) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from search_spaces.codes import arch_code
     from search_spaces.cost import Cost, check_resolution, cost_breakdown
 
-    label, arch = resolve_arch(args.arch)
+    resolved = resolve_arch(args.arch, "--arch")
+    arch = resolved.arch
     resolution = arch.resolution if args.resolution is None else args.resolution
     check_resolution(resolution)
     parts = cost_breakdown(arch, args.classes, args.in_channels, resolution)
@@ -89,38 +66,61 @@ def run(args: argparse.Namespace) -> int:
 
         audited = fvcore_macs(arch, args.classes, args.in_channels, resolution)
     agree = audited is None or audited == total.macs
-
     if args.format == "json":
-        payload: dict[str, object] = {
-            "arch": label,
-            "code": arch_code(arch),
-            "resolution": resolution,
-            "classes": args.classes,
-            "in_channels": args.in_channels,
-            "params": total.params,
-            "macs": total.macs,
-            "parts": [
-                {
-                    "name": p.name,
-                    "params": p.cost.params,
-                    "macs": p.cost.macs,
-                    "out_channels": p.out_channels,
-                    "out_size": p.out_size,
-                }
-                for p in parts
-            ],
-        }
-        if audited is not None:
-            payload["fvcore_macs"] = audited
-            payload["agree"] = agree
-        print(json.dumps(payload, indent=2))
-        return 0 if agree else 1
+        _print_json(args, resolved, resolution, parts, total, audited)
+    else:
+        _print_table(args, label(resolved), resolution, parts, total, audited)
+    return 0 if agree else 1
 
+
+def _print_json(
+    args: argparse.Namespace,
+    resolved: ResolvedArch,
+    resolution: int,
+    parts: list[PartCost],
+    total: Cost,
+    audited: int | None,
+) -> None:
+    from search_spaces.codes import arch_code
+
+    payload: dict[str, object] = {
+        "arch": label(resolved),
+        "code": arch_code(resolved.arch),
+        "resolution": resolution,
+        "classes": args.classes,
+        "in_channels": args.in_channels,
+        "params": total.params,
+        "macs": total.macs,
+        "parts": [
+            {
+                "name": p.name,
+                "params": p.cost.params,
+                "macs": p.cost.macs,
+                "out_channels": p.out_channels,
+                "out_size": p.out_size,
+            }
+            for p in parts
+        ],
+    }
+    if audited is not None:
+        payload["fvcore_macs"] = audited
+        payload["agree"] = audited == total.macs
+    print(json.dumps(payload, indent=2))
+
+
+def _print_table(
+    args: argparse.Namespace,
+    name: str,
+    resolution: int,
+    parts: list[PartCost],
+    total: Cost,
+    audited: int | None,
+) -> None:
     from rich.console import Console
     from rich.table import Table
 
     table = Table(
-        title=f"{label} at {resolution}x{resolution}, {args.in_channels} in, {args.classes} classes",
+        title=f"{name} at {resolution}x{resolution}, {args.in_channels} in, {args.classes} classes",
         title_justify="left",
     )
     table.add_column("part")
@@ -137,6 +137,5 @@ def run(args: argparse.Namespace) -> int:
     summary = f"params {total.params:,} ({_human(total.params)})  MACs {total.macs:,} ({_human(total.macs)})"
     console.print(summary)
     if audited is not None:
-        verdict = "agree" if agree else f"DISAGREE by {audited - total.macs:+,}"
+        verdict = "agree" if audited == total.macs else f"DISAGREE by {audited - total.macs:+,}"
         console.print(f"fvcore (conv+linear) MACs {audited:,}: {verdict}")
-    return 0 if agree else 1

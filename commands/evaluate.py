@@ -21,68 +21,49 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from commands import flags
+from scaling_search.arch_resolver import resolve_arch
+
+if TYPE_CHECKING:
+    from nas.training.proxy import ProxyConfig
+    from nas.training.trainer import EvalResult
+    from search_spaces.arch import ArchSpec
 
 NAME = "evaluate"
 HELP = "train one architecture on the proxy task and report validation accuracy, time and images/s"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    flags.add_arch(parser, "--arch")
+    flags.add_dataset(parser)
+    flags.add_proxy(parser, subset_all=True)
     parser.add_argument(
-        "--arch",
-        default="b0",
-        help="b0..b7 (the released EfficientNets), a YAML architecture file, or an architecture code "
-        "(default: b0)",
+        "--resolution",
+        type=int,
+        default=None,
+        help="override the proxy's input size " + flags.default("the proxy's"),
     )
     parser.add_argument(
-        "--dataset",
-        default="fashion-mnist",
-        help="fashion-mnist (default), cifar10, cifar100, imagefolder:PATH or synthetic",
+        "--batch-size",
+        type=int,
+        default=None,
+        help="override the proxy's batch size " + flags.default("the proxy's"),
     )
-    parser.add_argument("--data-dir", default=None, help="where the dataset files are (searched first)")
     parser.add_argument(
-        "--proxy", default=None, help="proxy preset (default, gpu, long) or YAML file (default: default)"
+        "--lr",
+        type=float,
+        default=None,
+        help="override the proxy's peak lr (per 256 images) " + flags.default("the proxy's"),
     )
-    parser.add_argument("--epochs", type=int, default=None, help="override the proxy's epochs")
-    parser.add_argument("--resolution", type=int, default=None, help="override the proxy's input size")
-    parser.add_argument(
-        "--train-subset", default=None, help="override the proxy's training images (a number, or 'all')"
-    )
-    parser.add_argument("--batch-size", type=int, default=None, help="override the proxy's batch size")
-    parser.add_argument(
-        "--lr", type=float, default=None, help="override the proxy's peak lr (per 256 images)"
-    )
-    parser.add_argument("--device", default="auto", help="auto (default), cpu, cuda or cuda:N")
-    parser.add_argument("--seed", type=int, default=None, help="training seed (default: the proxy's)")
+    flags.add_device(parser)
+    flags.add_seed(parser, None, "training seed " + flags.default("the proxy's"))
     parser.add_argument(
         "--test", action="store_true", help="also report test-split accuracy (final reports only)"
     )
-    parser.add_argument("--format", choices=("table", "json"), default="table", help="output format")
-    parser.add_argument("--quiet", action="store_true", help="no progress bar")
-
-
-def resolve_arch(text: str):
-    """``b0``..``b7`` / ``efficientnet-bN``, a YAML file, or an architecture code -> ArchSpec."""
-    from search_spaces.arch_yaml import load_arch_file, reference_b0
-    from search_spaces.codes import arch_from_code
-    from search_spaces.errors import UserError
-
-    name = text.strip()
-    key = name.lower().removeprefix("efficientnet-").removeprefix("efficientnet_")
-    if "|" in name:
-        return arch_from_code(name)
-    if Path(name).expanduser().is_file():
-        return load_arch_file(Path(name).expanduser())
-    if key == "b0":
-        return reference_b0()
-    if len(key) == 2 and key[0] == "b" and key[1].isdigit():
-        try:
-            from scaling_search.official import official_arch
-        except ImportError:
-            raise UserError(f"--arch {name}: only b0 is built in here; give a YAML file") from None
-        return official_arch(key)
-    raise UserError(f"--arch {name!r}: not b0..b7, an existing YAML file or an architecture code")
+    flags.add_format(parser, ("table", "json"))
+    flags.add_quiet(parser)
 
 
 def _subset(text: str | None) -> Any:
@@ -101,43 +82,54 @@ def _subset(text: str | None) -> Any:
     return value, False
 
 
-def run(args: argparse.Namespace) -> int:
+def _proxy(args: argparse.Namespace) -> ProxyConfig:
+    """The proxy preset or file with the command line's overrides applied."""
     from dataclasses import replace
 
-    from nas.data.datasets import load_dataset
-    from nas.training.device import resolve_device
     from nas.training.proxy import load_proxy
-    from nas.training.trainer import evaluate, train_and_test
-    from search_spaces.codes import arch_code
-    from search_spaces.cost import count_cost
 
-    arch = resolve_arch(args.arch)
     proxy = load_proxy(args.proxy).with_overrides(
         epochs=args.epochs, resolution=args.resolution, batch_size=args.batch_size, lr=args.lr
     )
     subset, all_images = _subset(args.train_subset)
     if subset is not None or all_images:
         proxy = replace(proxy, train_subset=subset)
-    device = resolve_device(args.device)
-    data = load_dataset(
-        args.dataset, args.data_dir, val_size=proxy.val_size, seed=proxy.seed, image_size=proxy.resolution
-    )
-    cost = count_cost(arch, num_classes=data.num_classes, in_channels=data.in_channels)
+    return proxy
+
+
+def _train(
+    args: argparse.Namespace, arch: ArchSpec, data: Any, proxy: ProxyConfig, device: Any
+) -> tuple[EvalResult, float | None]:
+    """Train with a progress bar (unless --quiet); test accuracy only with --test."""
+    from nas.training.trainer import evaluate, train_and_test
 
     progress, bar = _progress_bar(args, proxy)
     on_epoch = bar.on_epoch if bar else None
     try:
         if args.test:
-            result, test_accuracy = train_and_test(
+            return train_and_test(
                 arch, data, proxy, device, seed=args.seed, on_epoch=on_epoch, progress=progress
             )
-        else:
-            result = evaluate(arch, data, proxy, device, on_epoch=on_epoch, seed=args.seed, progress=progress)
-            test_accuracy = None
+        return evaluate(arch, data, proxy, device, on_epoch=on_epoch, seed=args.seed, progress=progress), None
     finally:
         if bar:
             bar.stop()
 
+
+def run(args: argparse.Namespace) -> int:
+    from nas.data.datasets import load_dataset
+    from nas.training.device import resolve_device
+    from search_spaces.codes import arch_code
+    from search_spaces.cost import count_cost
+
+    arch = resolve_arch(args.arch, "--arch").arch
+    proxy = _proxy(args)
+    device = resolve_device(args.device)
+    data = load_dataset(
+        args.dataset, args.data_dir, val_size=proxy.val_size, seed=proxy.seed, image_size=proxy.resolution
+    )
+    cost = count_cost(arch, num_classes=data.num_classes, in_channels=data.in_channels)
+    result, test_accuracy = _train(args, arch, data, proxy, device)
     report = result.to_dict()
     report.update(
         arch=args.arch,
@@ -192,7 +184,7 @@ class _Bar:
         self.progress.stop()
 
 
-def _progress_bar(args: argparse.Namespace, proxy: Any) -> tuple[Any, _Bar | None]:
+def _progress_bar(args: argparse.Namespace, proxy: ProxyConfig) -> tuple[Any, _Bar | None]:
     if args.quiet:
         return None, None
     bar = _Bar(proxy.epochs)

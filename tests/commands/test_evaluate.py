@@ -100,11 +100,11 @@ def test_script_prints_one_line_no_traceback():
 
 
 def test_arch_by_name_file_or_code(arch_file):
-    from commands.evaluate import resolve_arch
+    from scaling_search.arch_resolver import resolve_arch
     from search_spaces.arch_yaml import reference_b0
     from search_spaces.codes import arch_code
 
-    assert resolve_arch("b0") == reference_b0()
-    assert resolve_arch("efficientnet-b1").resolution == 240
-    assert resolve_arch(arch_file) == tiny_arch()
-    assert resolve_arch(arch_code(tiny_arch())) == tiny_arch()
+    assert resolve_arch("b0").arch == reference_b0()
+    assert resolve_arch("efficientnet-b1").arch.resolution == 240
+    assert resolve_arch(arch_file).arch == tiny_arch()
+    assert resolve_arch(arch_code(tiny_arch())).arch == tiny_arch()
