@@ -158,7 +158,7 @@ def test_short_fashion_mnist_run_beats_chance():
     """Real Fashion-MNIST, 3,000 training images, 2 epochs: far above the 10% of guessing.
 
     The tiny network keeps its stride-2 stem (no small-input adaptation) to stay cheap."""
-    from tests.nas.test_datasets import require_fashion_mnist
+    from tests.nas.data.test_datasets import require_fashion_mnist
 
     require_fashion_mnist()
     data = load_dataset("fashion-mnist", val_size=1000)
