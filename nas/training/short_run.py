@@ -31,8 +31,13 @@ def recalibrate_bn(
     """Replace BN running statistics by their exact average over ``batches`` training batches.
 
     Only the BatchNorm layers are in training mode (dropout and stochastic depth are off), and
-    momentum is ``None`` (a cumulative average), so the statistics are those of the current
-    weights on un-augmented training images. See ``ProxyConfig.bn_recalibration_batches``.
+    the k-th batch enters with momentum ``1/k`` -- a cumulative average, so the statistics are
+    those of the current weights on un-augmented training images. See
+    ``ProxyConfig.bn_recalibration_batches``.
+
+    ``momentum=None`` would give the same average, but PyTorch then reads every layer's
+    ``num_batches_tracked`` back to the host (``1 / float(tensor)``): one device sync per BN layer
+    per batch. Setting ``1/k`` from Python is the same arithmetic with no sync.
     """
     if data.train_x.shape[0] == 0:  # streamed data: nothing resident to recalibrate on
         return
@@ -46,10 +51,11 @@ def recalibrate_bn(
     model.eval()
     for m in norms:
         m.reset_running_stats()
-        m.momentum = None
         m.train()
     device_type = data.train_x.device.type
-    for start in range(0, count, batch_size):
+    for k, start in enumerate(range(0, count, batch_size), start=1):
+        for m in norms:
+            m.momentum = 1.0 / k
         idx = order[start : start + batch_size]
         x = normalize(data.train_x[idx], data.mean, data.inv_std, channels_last)
         with torch.autocast(device_type, dtype=torch.bfloat16, enabled=amp, cache_enabled=False):

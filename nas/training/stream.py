@@ -2,6 +2,11 @@
 
 A tree too large to keep on the device is read through a DataLoader with decoder workers; the
 validation images (a few thousand) are still decoded once and kept on the device.
+
+One DataLoader serves every epoch of a candidate, with persistent workers: starting the worker
+processes (and importing torch in each) every epoch would cost seconds per epoch on a GPU whose
+epochs take about one. The order of epoch ``e`` comes from its own sampler seed, so it is the
+same for any number of workers and whether or not the workers persist.
 """
 
 from __future__ import annotations
@@ -45,20 +50,40 @@ class StreamSource:
             mean=mean,
             inv_std=1.0 / std,
         )
+        self.loader: torch.utils.data.DataLoader | None = None
+        self._order = torch.Generator()
 
     def train_batches(self, epoch: int, batch: int):
-        generator = torch.Generator().manual_seed(self.proxy.seed * 100_003 + epoch)
-        loader = torch.utils.data.DataLoader(
-            self.dataset,
-            batch_size=batch,
-            shuffle=True,
-            drop_last=True,
-            num_workers=self.workers,
-            generator=generator,
-            pin_memory=self.device.type == "cuda",
-        )
+        """Batches of epoch ``epoch`` (1-based) on the device, shuffled by a per-epoch seed."""
+        loader = self._loader(batch)
+        self._order.manual_seed(self.proxy.seed * 100_003 + epoch)
         for x, y in loader:
             yield x.to(self.device, non_blocking=True), y.to(self.device, non_blocking=True)
+
+    def _loader(self, batch: int) -> torch.utils.data.DataLoader:
+        if self.loader is None or self.loader.batch_size != batch:
+            self.close()
+            self._order = torch.Generator()
+            sampler = torch.utils.data.RandomSampler(self.dataset, generator=self._order)
+            self.loader = torch.utils.data.DataLoader(
+                self.dataset,
+                batch_size=batch,
+                sampler=sampler,
+                drop_last=True,
+                num_workers=self.workers,
+                # Worker seeds only (the order has its own generator); the dataset draws nothing.
+                generator=torch.Generator().manual_seed(self.proxy.seed),
+                pin_memory=self.device.type == "cuda",
+                persistent_workers=self.workers > 0,
+            )
+        return self.loader
+
+    def close(self) -> None:
+        """Stop the persistent workers (the trainer calls this when the candidate is done)."""
+        loader, self.loader = self.loader, None
+        iterator = getattr(loader, "_iterator", None)
+        if iterator is not None and hasattr(iterator, "_shutdown_workers"):
+            iterator._shutdown_workers()
 
 
 def stream_source(data: Any, proxy: ProxyConfig, device: torch.device) -> StreamSource:
