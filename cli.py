@@ -14,12 +14,12 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import re
 import sys
 from collections.abc import Sequence
 from types import ModuleType
 
 from commands.flags import HelpFormatter
+from nas.studies.storage_url import mask_secrets
 from search_spaces.errors import UserError
 
 #: (module path) of every subcommand, in the order ``effsearch --help`` lists them.
@@ -34,14 +34,6 @@ COMMAND_MODULES: tuple[str, ...] = (
     "commands.report",
     "commands.dashboard",
 )
-
-_PASSWORD_RE = re.compile(r"(?P<head>[a-zA-Z][a-zA-Z0-9+.-]*://[^:/@\s]*:)(?P<pw>[^@\s]+)(?P<tail>@)")
-
-
-def mask_secrets(text: str) -> str:
-    """Replace the password of any ``scheme://user:password@host`` URL in ``text`` with ``***``."""
-    return _PASSWORD_RE.sub(lambda m: f"{m['head']}***{m['tail']}", text)
-
 
 class _Parser(argparse.ArgumentParser):
     """An ArgumentParser whose errors are one line on stderr and exit code 2."""

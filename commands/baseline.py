@@ -187,8 +187,10 @@ def run(args: argparse.Namespace) -> int:
     from nas.search.driver import SearchConfig, default_study_name, is_trained, run_search
     from nas.search.objective import Band
     from nas.search.reward import Reward, format_flops, parse_flops
-    from nas.studies.storage import DEFAULT_STORAGE, mask_url, open_storage
-    from nas.studies.workers import worker_seed
+    from nas.studies.liveness import worker_seed
+    from nas.studies.storage import open_storage
+    from nas.studies.storage_url import DEFAULT_STORAGE
+    from nas.studies.storage_url import mask_secrets as mask_url
     from nas.training.proxy import load_proxy
     from search_spaces.space_yaml import load_space
 

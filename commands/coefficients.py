@@ -385,7 +385,10 @@ def run(args: argparse.Namespace) -> int:
     from rich.console import Console
 
     from nas.data.datasets import load_dataset
-    from nas.studies.storage import DEFAULT_STORAGE, GRACE_PERIOD, mask_url, open_storage
+    from nas.studies.heartbeat import GRACE_PERIOD
+    from nas.studies.storage import open_storage
+    from nas.studies.storage_url import DEFAULT_STORAGE
+    from nas.studies.storage_url import mask_secrets as mask_url
     from nas.training.device import resolve_device
     from nas.training.proxy import load_proxy
     from scaling_search.coefficient_search import CoefficientConfig, run_coefficient_search

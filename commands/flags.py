@@ -30,7 +30,7 @@ from __future__ import annotations
 import argparse
 import re
 
-from nas.studies.storage import DEFAULT_STORAGE
+from nas.studies.storage_url import DEFAULT_STORAGE
 
 #: Datasets ``nas.data.datasets.load_dataset`` reads (see nas/data/).
 DATASETS_HELP = "fashion-mnist, cifar10, cifar100, imagefolder:PATH or synthetic[:classes=N,...]"

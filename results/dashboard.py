@@ -89,7 +89,7 @@ def serve(storage_url: str | None, host: str = DEFAULT_HOST, port: int = DEFAULT
     """Serve optuna-dashboard until Ctrl-C (or SIGTERM)."""
     import signal
 
-    from results.storage import DEFAULT_STORAGE, mask_password
+    from nas.studies.storage_url import DEFAULT_STORAGE, mask_secrets
 
     server = make_dashboard_server(storage_url, host, port)
     warning = binding_warning(host)
@@ -107,7 +107,7 @@ def serve(storage_url: str | None, host: str = DEFAULT_HOST, port: int = DEFAULT
     if host in ("0.0.0.0", "::"):
         shown = "127.0.0.1"
     print(
-        f"optuna-dashboard on {mask_password(storage_url or DEFAULT_STORAGE)}: "
+        f"optuna-dashboard on {mask_secrets(storage_url or DEFAULT_STORAGE)}: "
         f"http://{shown}:{server.server_port}/dashboard (Ctrl-C to stop)",
         flush=True,
     )

@@ -21,6 +21,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from nas.studies.storage_url import mask_secrets
 from results.baseline_charts import accuracy_macs_figure, progress_figure, sampling_figure
 from results.choice_charts import choices_figure
 from results.coefficient_charts import coefficient_figure, comparison_figure, family_figure
@@ -36,7 +37,7 @@ from results.html_sections import (
 )
 from results.leaderboard import leaderboard
 from results.stats import search_cost
-from results.storage import load_study, mask_password, open_storage
+from results.storage import load_study, open_storage
 from results.tables import flops_band, reward_exponent, study_kind, study_settings, target_macs, trials_frame
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
@@ -204,16 +205,14 @@ def render_report(study: optuna.Study, storage_label: str = "") -> str:
     cost = search_cost(frame)
     blocks.append(
         "<section><h2>Search cost and settings</h2><pre>"
-        + esc(
-            mask_password(json.dumps({"cost": cost.to_dict(), "settings": settings}, indent=2, default=str))
-        )
+        + esc(mask_secrets(json.dumps({"cost": cost.to_dict(), "settings": settings}, indent=2, default=str)))
         + "</pre></section>"
     )
     meta = " · ".join(
         esc(x)
         for x in (
             kind,
-            f"storage {mask_password(storage_label)}" if storage_label else "",
+            f"storage {mask_secrets(storage_label)}" if storage_label else "",
             f"{len(frame)} trials",
             f"generated {generated}",
             study.user_attrs.get("created_by", ""),

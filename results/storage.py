@@ -10,54 +10,23 @@ message never shows a password.
 
 from __future__ import annotations
 
-import re
 import sqlite3
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from nas.studies.records import ACCURACY, CREATED_BY_KEY, KIND_KEY
+from nas.studies.storage_url import DEFAULT_STORAGE, mask_secrets, normalize_url
 from search_spaces.errors import UserError
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     import optuna
 
-try:  # the search driver owns the default and the URL helpers; results must work without it
-    from nas.studies.storage import DEFAULT_STORAGE as _NAS_DEFAULT  # type: ignore[import-not-found]
-    from nas.studies.storage import mask_url as _nas_mask  # type: ignore[import-not-found]
-    from nas.studies.storage import normalize_url as _nas_normalize  # type: ignore[import-not-found]
-except ImportError:  # pragma: no cover - depends on which packages are present
-    _NAS_DEFAULT = _nas_mask = _nas_normalize = None
 
-#: Where ``effsearch baseline`` writes its studies unless told otherwise.
-DEFAULT_STORAGE: str = _NAS_DEFAULT or "sqlite:///runs/effsearch.db"
-
-_PASSWORD_RE = re.compile(r"(?P<head>[a-zA-Z][a-zA-Z0-9+.-]*://[^:/@\s]*:)(?P<pw>[^@\s]+)(?P<tail>@)")
-
-
-def mask_password(text: str) -> str:
-    """``scheme://user:secret@host`` -> ``scheme://user:***@host`` everywhere in ``text``."""
-    if _nas_mask is not None:
-        return _nas_mask(str(text))
-    return _PASSWORD_RE.sub(lambda m: f"{m['head']}***{m['tail']}", str(text))
-
-
-def normalize_url(url: str) -> str:
-    """``postgresql://`` routed to the installed psycopg 3 driver (as the search does)."""
-    if _nas_normalize is not None:
-        return _nas_normalize(url)
-    url = url.strip()
-    for prefix in ("postgresql://", "postgres://"):
-        if url.startswith(prefix):
-            import importlib.util
-
-            if importlib.util.find_spec("psycopg2") is None:
-                return "postgresql+psycopg://" + url[len(prefix) :]
-    return url
-
-
-def _first_line(exc: BaseException) -> str:
-    """The most specific message of an exception chain (Optuna wraps driver errors), one line."""
+def _first_line(exc: BaseException, url: str = "") -> str:
+    """The most specific message of an exception chain (Optuna wraps driver errors), one line,
+    with the password of ``url`` hidden wherever the driver quotes it."""
     causes = [exc]
     while causes[-1].__cause__ is not None or causes[-1].__context__ is not None:
         nxt = causes[-1].__cause__ or causes[-1].__context__
@@ -66,7 +35,7 @@ def _first_line(exc: BaseException) -> str:
         causes.append(nxt)
     deepest = causes[-1]
     text = str(getattr(deepest, "orig", None) or deepest).strip() or type(deepest).__name__
-    return mask_password(text.splitlines()[0])
+    return mask_secrets(text.splitlines()[0], known=[url])
 
 
 def sqlite_path(url: str) -> Path | None:
@@ -82,7 +51,7 @@ def sqlite_path(url: str) -> Path | None:
     try:
         database = make_url(url).database
     except ArgumentError as exc:
-        raise UserError(f"malformed storage URL {mask_password(url)!r}: {_first_line(exc)}") from None
+        raise UserError(f"malformed storage URL {mask_secrets(url)!r}: {_first_line(exc, url)}") from None
     if not database or database == ":memory:":
         raise UserError(f"storage {url!r} is an in-memory SQLite database; it holds no studies to read")
     if database.startswith("file:"):
@@ -115,7 +84,7 @@ def open_storage(url: str | None = None) -> optuna.storages.BaseStorage:
     import optuna
 
     given = (url or DEFAULT_STORAGE).strip()
-    shown = mask_password(given)
+    shown = mask_secrets(given)
     if "://" not in given:
         hint = "e.g. sqlite:///runs/effsearch.db or postgresql://user@host/db"
         if Path(given).is_file():
@@ -134,7 +103,7 @@ def open_storage(url: str | None = None) -> optuna.storages.BaseStorage:
     except UserError:
         raise
     except Exception as exc:  # sqlalchemy / driver / schema-version errors all mean "cannot read it"
-        raise UserError(f"cannot open storage {shown!r}: {_first_line(exc)}") from None
+        raise UserError(f"cannot open storage {shown!r}: {_first_line(exc, given)}") from None
     return storage
 
 
@@ -190,13 +159,13 @@ def _study_info(storage: optuna.storages.BaseStorage, frozen: Any) -> StudyInfo:
         if finite:
             best = max(finite, key=lambda t: sign * t.values[0])
             best_value, best_trial = float(best.values[0]), best.number
-    accs = [t.user_attrs.get("accuracy") for t in complete]
+    accs = [t.user_attrs.get(ACCURACY) for t in complete]
     accs = [float(a) for a in accs if isinstance(a, (int, float)) and math.isfinite(a)]
     if accs:
         best_acc = max(accs)
     return StudyInfo(
         name=frozen.study_name,
-        kind=str(frozen.user_attrs.get("kind", "")),
+        kind=str(frozen.user_attrs.get(KIND_KEY, "")),
         directions=directions,
         n_trials=len(trials),
         states=states,
@@ -204,7 +173,7 @@ def _study_info(storage: optuna.storages.BaseStorage, frozen: Any) -> StudyInfo:
         best_trial=best_trial,
         best_accuracy=best_acc,
         last_activity=max(stamps) if stamps else None,
-        created_by=str(frozen.user_attrs.get("created_by", "")),
+        created_by=str(frozen.user_attrs.get(CREATED_BY_KEY, "")),
     )
 
 
@@ -221,7 +190,7 @@ def load_study(storage: optuna.storages.BaseStorage | str | None, study_name: st
         storage = open_storage(storage)
     names = [s.study_name for s in storage.get_all_studies()]
     if study_name not in names:
-        where = mask_password(getattr(storage, "url", "the storage"))
+        where = mask_secrets(getattr(storage, "url", "the storage"))
         if names:
             shown = ", ".join(sorted(names)[:20]) + (" ..." if len(names) > 20 else "")
             raise UserError(f"no study named {study_name!r} in {where}; studies there: {shown}")
@@ -230,11 +199,9 @@ def load_study(storage: optuna.storages.BaseStorage | str | None, study_name: st
 
 
 __all__ = [
-    "DEFAULT_STORAGE",
     "StudyInfo",
     "list_studies",
     "load_study",
-    "mask_password",
     "open_storage",
     "sqlite_path",
 ]

@@ -146,7 +146,7 @@ def run_coefficient_search(
         index = trial.suggest_int(PARAM, 0, n - 1)
         return _objective_body(trial, candidates[index], config, evaluator, on_event)
 
-    from nas.studies.workers import SqliteShareWarning
+    from nas.studies.liveness import SqliteShareWarning
 
     share_warning = SqliteShareWarning()  # SQLite serves one process: say so once
     requeue_interrupted(study, n)
@@ -214,7 +214,8 @@ def _objective_body(
     evaluator: Evaluator,
     on_event: EventHook | None,
 ) -> float:
-    from nas.studies.workers import WORKER_ATTR, NotRun, worker_name
+    from nas.studies.liveness import WORKER_ATTR, worker_name
+    from nas.studies.workers import NotRun
 
     record(trial, candidate, config)
     trial.set_user_attr(WORKER_ATTR, worker_name())

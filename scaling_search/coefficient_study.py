@@ -154,7 +154,7 @@ def live_running(study: Any) -> list[Any]:
     """RUNNING trials whose heartbeat is fresh (other workers' trials in progress)."""
     from optuna.trial import TrialState
 
-    from nas.studies.workers import stale_trial_ids
+    from nas.studies.liveness import stale_trial_ids
 
     stale = stale_trial_ids(study)
     running = study.get_trials(deepcopy=False, states=(TrialState.RUNNING,))
@@ -191,7 +191,7 @@ def holder_of(study: Any, candidate: Candidate, number: int) -> int | None:
     """
     from optuna.trial import TrialState
 
-    from nas.studies.workers import fail_stale, stale_trial_ids
+    from nas.studies.liveness import fail_stale, stale_trial_ids
 
     while True:
         stale = stale_trial_ids(study)
@@ -219,7 +219,8 @@ def wait_for_others(
 ) -> None:
     """Wait while other workers train; fail their trials if they die (their heartbeat goes stale:
     the storage queues them again) and queue again what a Ctrl-C stopped elsewhere."""
-    from nas.studies.workers import fail_stale, poll_seconds
+    from nas.studies.heartbeat import poll_seconds
+    from nas.studies.liveness import fail_stale
 
     pause = poll_seconds(getattr(study._storage, "_backend", study._storage))
     while busy_elsewhere(study, role, target_macs):

@@ -195,3 +195,64 @@ def test_the_password_can_stay_off_the_command_line(postgres_url, monkeypatch):
     storage = open_storage(postgres_url.replace(f":{secret}@", "@"))
     optuna.create_study(storage=storage, study_name="no-password-in-url")
     assert "no-password-in-url" in [s.study_name for s in storage.get_all_studies()]
+
+
+# -- masking: every way a password is written into a connection string -------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "shown", "secret"),
+    [
+        ("postgresql://u:p@ss@host/db", "postgresql://u:***@host/db", "p@ss"),
+        ("at postgresql://u:my secret pw@h:5432/db now", "at postgresql://u:***@h:5432/db now", "my secret"),
+        ("storage 'postgresql://u:a b@c@h/db' is down", "storage 'postgresql://u:***@h/db' is down", "a b@c"),
+        ("postgresql://u:pa/ss?x@host/db", "postgresql://u:***@host/db", "pa/ss"),
+        (
+            "postgresql://h/db?sslmode=require&password=s3cr3t&x=1",
+            "postgresql://h/db?sslmode=require&password=***&x=1",
+            "s3cr3t",
+        ),
+        ("host=h user=u password=s3cr3t dbname=x", "host=h user=u password=*** dbname=x", "s3cr3t"),
+        ("host=h password='my \\' pw' dbname=x", "host=h password='***' dbname=x", "my \\' pw"),
+        ("connect failed: PASSWORD = hunter2", "connect failed: PASSWORD = ***", "hunter2"),
+    ],
+)
+def test_secrets_are_masked_in_urls_query_parameters_and_libpq_strings(text, shown, secret):
+    from nas.studies.storage_url import mask_secrets
+
+    assert mask_secrets(text) == shown
+    assert secret not in mask_secrets(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "sqlite:///runs/effsearch.db",
+        "postgresql://user@host/db",
+        "postgresql://host:5432/db",
+        "no study named 'x' in postgresql+psycopg://u@h/db",
+    ],
+)
+def test_text_without_a_secret_is_left_as_it_is(text):
+    from nas.studies.storage_url import mask_secrets
+
+    assert mask_secrets(text) == text
+
+
+def test_one_masking_rule_serves_every_layer():
+    """The CLI, the search's storage and the reports' storage all mask with the same function."""
+    from nas.studies import storage as search_storage
+    from nas.studies.storage_url import mask_secrets
+    from results import storage as report_storage
+
+    assert cli.mask_secrets is mask_secrets
+    assert search_storage.mask_secrets is mask_secrets
+    assert report_storage.mask_secrets is mask_secrets
+
+
+def test_a_cli_error_with_a_raw_at_in_the_password_is_masked(capsys):
+    url = "postgresql+psycopg://u:pa@ss word@127.0.0.1:1/x"
+    assert cli.main(["report", "--storage", url]) == 2
+    err = capsys.readouterr().err
+    assert "pa@ss" not in err and "ss word" not in err
+    assert "u:***@127.0.0.1" in err

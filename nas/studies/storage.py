@@ -1,59 +1,28 @@
 """Where studies live: opening an Optuna RDB storage from a URL, with clear errors.
 
-Optuna is both the search engine and the database (DESIGN.md section 3): every trial and its user
-attributes go to an RDB storage. SQLite (``sqlite:///runs/effsearch.db``, the default) serves one
-machine; PostgreSQL (``postgresql://user:pw@host/db``) lets many workers on many machines run the
-same command against the same study.
+Optuna is both the search engine and the database (``docs/baseline_search.md``): every trial and
+its user attributes (:mod:`nas.studies.records`) go to an RDB storage. SQLite
+(``sqlite:///runs/effsearch.db``, the default) serves one machine; PostgreSQL
+(``postgresql://user:pw@host/db``) lets many workers on many machines run the same command against
+the same study (``docs/cluster.md``).
 
-Workers die (preemption, Ctrl-C, OOM kill). With a heartbeat every ``HEARTBEAT_INTERVAL`` seconds,
-a running trial whose heartbeat is older than ``GRACE_PERIOD`` is marked FAIL by the next worker
-and re-queued once more with the same parameters by Optuna 5's
-``RetryHeartbeatStaleTrialCallback`` (``RetryFailedTrialCallback`` is its deprecated alias), so an
-interrupted search loses nothing but the interrupted trial's partial training.
-
-``mask_url`` hides the password of a URL in every message (``cli.mask_secrets`` does the same for
-the CLI, which packages must not import).
+Stale-trial recovery uses the heartbeat settings of :mod:`nas.studies.heartbeat`; the default URL,
+driver routing and password masking are those of :mod:`nas.studies.storage_url`.
 """
 
 from __future__ import annotations
 
-import importlib.util
-import re
 import time
 import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from nas.studies.heartbeat import MAX_RETRY, heartbeat_settings
+from nas.studies.storage_url import DEFAULT_STORAGE, mask_secrets, normalize_url
 from search_spaces.errors import UserError
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     import optuna
-
-DEFAULT_STORAGE = "sqlite:///runs/effsearch.db"
-#: Seconds between heartbeats of a running trial (``EFFSEARCH_HEARTBEAT_INTERVAL`` overrides it).
-HEARTBEAT_INTERVAL = 30
-#: A running trial silent for this long is stale: failed and retried by the next worker
-#: (``EFFSEARCH_GRACE_PERIOD`` overrides it; see :func:`nas.studies.workers.heartbeat_settings`).
-GRACE_PERIOD = 120
-#: How often one trial may be retried after going stale.
-MAX_RETRY = 2
-
-_PASSWORD_RE = re.compile(r"(?P<head>[a-zA-Z][a-zA-Z0-9+.-]*://[^:/@\s]*:)(?P<pw>[^@\s]+)(?P<tail>@)")
-
-
-def mask_url(text: str) -> str:
-    """Replace the password of any ``scheme://user:password@host`` in ``text`` with ``***``."""
-    return _PASSWORD_RE.sub(lambda m: f"{m['head']}***{m['tail']}", str(text))
-
-
-def normalize_url(url: str) -> str:
-    """Pick an installed PostgreSQL driver: ``postgresql://`` means psycopg2 to SQLAlchemy, but
-    effsearch depends on psycopg 3, so plain URLs are routed to ``postgresql+psycopg://``."""
-    url = url.strip()
-    for prefix in ("postgresql://", "postgres://"):
-        if url.startswith(prefix) and importlib.util.find_spec("psycopg2") is None:
-            return "postgresql+psycopg://" + url[len(prefix) :]
-    return url
 
 
 def _sqlite_prepare(url: str) -> bool:
@@ -152,7 +121,7 @@ def open_storage(url: str | None = None, *, heartbeat: bool = True) -> optuna.st
     if not raw.strip():
         raise UserError("--storage is empty; give e.g. sqlite:///runs/effsearch.db")
     url = normalize_url(raw)
-    shown = mask_url(raw)
+    shown = mask_secrets(raw)
     if "://" not in url:
         raise UserError(
             f"storage {shown!r} is not a database URL; expected e.g. sqlite:///runs/effsearch.db "
@@ -165,8 +134,6 @@ def open_storage(url: str | None = None, *, heartbeat: bool = True) -> optuna.st
         if url.startswith("sqlite"):
             engine_kwargs = {"connect_args": {"timeout": 60}}
         if heartbeat and not in_memory:
-            from nas.studies.workers import heartbeat_settings  # env overrides (tests, small clusters)
-
             interval, grace = heartbeat_settings()
             kwargs = {"heartbeat_interval": interval, "grace_period": grace}
         with warnings.catch_warnings():
@@ -181,7 +148,7 @@ def open_storage(url: str | None = None, *, heartbeat: bool = True) -> optuna.st
             storage.engine.dispose()  # connections opened so far lack the pragma
         return storage
     except UserError as exc:
-        raise UserError(mask_url(str(exc))) from None
+        raise UserError(mask_secrets(str(exc), known=[raw])) from None
     except (
         sqlalchemy.exc.SQLAlchemyError,
         ImportError,
@@ -191,7 +158,7 @@ def open_storage(url: str | None = None, *, heartbeat: bool = True) -> optuna.st
     ) as exc:
         detail = str(getattr(exc, "orig", None) or exc).strip().splitlines()
         first = detail[0] if detail else type(exc).__name__
-        raise UserError(f"cannot open storage {shown}: {mask_url(first)}") from None
+        raise UserError(f"cannot open storage {shown}: {mask_secrets(first, known=[raw])}") from None
 
 
-__all__ = ["DEFAULT_STORAGE", "GRACE_PERIOD", "HEARTBEAT_INTERVAL", "MAX_RETRY", "mask_url", "open_storage"]
+__all__ = ["open_storage"]

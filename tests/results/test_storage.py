@@ -7,7 +7,8 @@ from pathlib import Path
 import optuna
 import pytest
 
-from results.storage import list_studies, load_study, mask_password, open_storage
+from nas.studies.storage_url import mask_secrets
+from results.storage import list_studies, load_study, open_storage
 from search_spaces.errors import UserError
 
 
@@ -75,9 +76,9 @@ def test_unreachable_server_is_one_error_without_the_password() -> None:
     assert "***" in str(info.value)
 
 
-def test_mask_password_hides_only_the_password() -> None:
+def test_mask_secrets_hides_only_the_password() -> None:
     text = "cannot reach postgresql+psycopg://ann:s3cr3t@db.example:5432/runs"
-    assert mask_password(text) == "cannot reach postgresql+psycopg://ann:***@db.example:5432/runs"
+    assert mask_secrets(text) == "cannot reach postgresql+psycopg://ann:***@db.example:5432/runs"
 
 
 @pytest.mark.postgres

@@ -5,7 +5,8 @@ from __future__ import annotations
 import optuna
 import pytest
 
-from nas.studies.storage import mask_url, normalize_url, open_storage
+from nas.studies.storage import open_storage
+from nas.studies.storage_url import mask_secrets, normalize_url
 from search_spaces.errors import UserError
 
 
@@ -37,10 +38,10 @@ def test_invalid_urls_are_user_errors(url):
         open_storage(url)
 
 
-def test_mask_url_hides_only_the_password():
-    assert mask_url("postgresql+psycopg://u:p%40ss@h:5432/db") == "postgresql+psycopg://u:***@h:5432/db"
-    assert mask_url("sqlite:///runs/effsearch.db") == "sqlite:///runs/effsearch.db"
-    assert mask_url("error at postgresql://u:pw@h/db now") == "error at postgresql://u:***@h/db now"
+def test_mask_secrets_hides_only_the_password():
+    assert mask_secrets("postgresql+psycopg://u:p%40ss@h:5432/db") == "postgresql+psycopg://u:***@h:5432/db"
+    assert mask_secrets("sqlite:///runs/effsearch.db") == "sqlite:///runs/effsearch.db"
+    assert mask_secrets("error at postgresql://u:pw@h/db now") == "error at postgresql://u:***@h/db now"
 
 
 def test_plain_postgresql_urls_use_psycopg3_when_psycopg2_is_missing():

@@ -17,18 +17,11 @@ import optuna
 import pytest
 from optuna.trial import TrialState
 
+from nas.studies.heartbeat import heartbeat_settings
+from nas.studies.liveness import WORKER_ATTR, SqliteShareWarning, fail_dead_local, worker_seed
+from nas.studies.records import NOT_RUN
 from nas.studies.storage import open_storage
-from nas.studies.workers import (
-    NOT_RUN,
-    WORKER_ATTR,
-    NotRun,
-    SharedLoop,
-    SqliteShareWarning,
-    fail_dead_local,
-    heartbeat_settings,
-    tally,
-    worker_seed,
-)
+from nas.studies.workers import NotRun, SharedLoop, tally
 from search_spaces.errors import UserError
 from tests.nas.studies.worker_helpers import (
     baseline_args,

@@ -1,0 +1,120 @@
+"""The trial record: the study and trial user-attribute keys every writer and reader shares.
+
+Optuna is both the search engine and the database: every trial stores what it was and what it
+cost as user attributes, so any later reader (``effsearch report``, optuna-dashboard, a plain
+``optuna.load_study``) sees everything (``docs/baseline_search.md``). The writers are the
+baseline objective (:mod:`nas.search.objective`), the shared worker loop
+(:mod:`nas.studies.workers`) and the coefficient study (:mod:`scaling_search.coefficient_judge`);
+the readers are :mod:`results`. They all spell a key through this module, so a reader never has to
+guess between variants of one name.
+
+``reason`` is the one free-text key with meaning: its first words say what happened to a trial
+that Optuna's states do not (rejected for its MACs, served as a duplicate, not run, interrupted)
+or why a training run failed (NaN loss, out of memory).
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+from optuna.trial import FrozenTrial, TrialState
+
+#: Written into every study this tool creates (study attribute :data:`CREATED_BY_KEY`).
+CREATED_BY: Final = "effsearch 0.1.0"
+
+# -- study attributes ------------------------------------------------------------------------------
+KIND_KEY: Final = "kind"
+SETTINGS_KEY: Final = "settings"
+CREATED_BY_KEY: Final = "created_by"
+KIND_BASELINE: Final = "baseline"
+KIND_COEFFICIENTS: Final = "coefficients"
+
+# -- keys inside the study's ``settings`` ----------------------------------------------------------
+#: The baseline search's FLOPs target T in multiply-adds.
+TARGET_FLOPS: Final = "target_flops"
+#: The coefficient search's alpha * beta^2 * gamma^2 target and its tolerance (EfficientNet Eq. 3).
+CONSTRAINT_TARGET: Final = "constraint_target"
+TOLERANCE: Final = "tolerance"
+
+# -- trial attributes ------------------------------------------------------------------------------
+ROLE: Final = "role"
+ARCH_CODE: Final = "arch_code"
+MACS: Final = "macs"
+PARAMS: Final = "params"
+ACCURACY: Final = "accuracy"
+REWARD: Final = "reward"
+REASON: Final = "reason"
+DETAIL: Final = "detail"
+EPOCHS_RUN: Final = "epochs_run"
+WALL_S: Final = "wall_s"
+IMAGES_PER_S: Final = "images_per_s"
+DEVICE: Final = "device"
+CURVE: Final = "curve"
+WORKER: Final = "worker"
+#: Coefficient trials (EfficientNet Eq. 3): the grid point and the MACs it realises.
+ALPHA: Final = "alpha"
+BETA: Final = "beta"
+GAMMA: Final = "gamma"
+PHI: Final = "phi"
+CONSTRAINT: Final = "constraint"
+MACS_RATIO: Final = "macs_ratio"
+COEFFICIENT_KEYS: Final = (ALPHA, BETA, GAMMA, PHI, CONSTRAINT, MACS_RATIO)
+
+# -- roles -----------------------------------------------------------------------------------------
+ROLE_REFERENCE: Final = "reference"
+ROLE_CANDIDATE: Final = "candidate"
+ROLE_COEFFICIENTS: Final = "coefficients"
+
+# -- reasons ---------------------------------------------------------------------------------------
+REJECTED: Final = "rejected"
+DUPLICATE: Final = "duplicate"
+INTERRUPTED: Final = "interrupted"
+NOT_RUN: Final = "not run"
+NAN_LOSS: Final = "nan loss"
+OUT_OF_MEMORY: Final = "out of memory"
+#: Training failures that would repeat on a rerun: such a trial counts as trained and is not retried.
+FINAL_FAILURES: Final = (NAN_LOSS, OUT_OF_MEMORY)
+_STATUS_REASONS: Final = {"nan": NAN_LOSS, "oom": OUT_OF_MEMORY}
+
+
+def failure_reason(status: str, detail: str | None = None) -> str:
+    """The ``reason`` of a failed training run from the trainer's status (``nan``, ``oom``, ...)."""
+    return _STATUS_REASONS.get(status, str(detail or status))
+
+
+def is_free_reason(reason: object) -> bool:
+    """Whether ``reason`` marks a trial that cost no training (rejected or duplicate)."""
+    text = str(reason or "")
+    return text.startswith(REJECTED) or text.startswith(DUPLICATE)
+
+
+def is_free(trial: FrozenTrial) -> bool:
+    """Rejected or duplicate: a finished trial that cost no training."""
+    return is_free_reason(trial.user_attrs.get(REASON))
+
+
+def is_trained(trial: FrozenTrial) -> bool:
+    """A finished trial that spent training time (it counts toward a ``--n-trials`` budget).
+
+    A FAIL without a final reason is a trial whose worker died or was interrupted (it is retried),
+    not a training run.
+    """
+    if trial.state in (TrialState.COMPLETE, TrialState.PRUNED):
+        return not is_free(trial)
+    if trial.state == TrialState.FAIL:
+        return trial.user_attrs.get(REASON, "") in FINAL_FAILURES
+    return False
+
+
+def trial_status(state: str, reason: str) -> str:
+    """One word for what happened to a trial: the Optuna state refined by the stored reason.
+
+    ``rejected`` (never trained: its cost was out of bounds) and ``duplicate`` (an architecture
+    already evaluated) are not Optuna states; the search records them in ``reason``.
+    """
+    reason = (reason or "").strip().lower()
+    if reason.startswith(REJECTED):
+        return REJECTED
+    if reason.startswith(DUPLICATE):
+        return DUPLICATE
+    return {"fail": "failed"}.get(state, state)
