@@ -82,25 +82,17 @@ def parse_phis(text: str) -> list[float]:
     return phis
 
 
-def _load_base(text: str):
-    from search_spaces.arch_yaml import load_arch_file, reference_b0
-
-    if text.strip().lower() in {"b0", "efficientnet-b0"}:
-        return "b0", reference_b0()
-    path = Path(text)
-    return path.stem, load_arch_file(path)
-
-
 def _family(args: argparse.Namespace) -> tuple[str, Any, list, str]:
     """(base name, base arch, points, coefficients description) for the parsed arguments."""
     from scaling_search.coefficients_file import PAPER, check_base, load_coefficients
+    from scaling_search.inputs import load_base
     from scaling_search.official import official_point
     from scaling_search.scale import scale_point
     from search_spaces.codes import arch_code
     from search_spaces.errors import UserError
 
     phis = parse_phis(args.phi)
-    name, base = _load_base(args.base)
+    name, base = load_base(args.base)
     choice = args.coefficients.strip()
     if choice.lower() == "official":
         from search_spaces.arch_yaml import reference_b0
@@ -136,8 +128,9 @@ def _model_name(base_name: str, phi: float, official: bool) -> str:
     return f"efficientnet-b{int(phi)}" if official else f"{base_name}-phi{phi:g}"
 
 
-def family_rows(args: argparse.Namespace) -> tuple[list[dict[str, Any]], str, list]:
-    """One dict per phi (what ``--format json`` prints), the coefficients text and the points."""
+def family_rows(args: argparse.Namespace) -> tuple[list[dict[str, Any]], str, list, str]:
+    """One dict per phi (what ``--format json`` prints), the coefficients text, the points and the
+    base's name."""
     from scaling_search.official import official_model
     from search_spaces.codes import arch_code
     from search_spaces.cost import count_cost
@@ -168,6 +161,8 @@ def family_rows(args: argparse.Namespace) -> tuple[list[dict[str, Any]], str, li
             "macs": cost.macs,
             "macs_ratio": ratio,
             "target_ratio": 2.0**point.phi,
+            "dropout": point.arch.dropout,
+            "drop_connect": point.arch.drop_connect,
             "classes": args.classes,
             "code": arch_code(point.arch),
         }
@@ -178,10 +173,9 @@ def family_rows(args: argparse.Namespace) -> tuple[list[dict[str, Any]], str, li
                 paper_flops=model.paper_flops,
                 top1=model.top1,
                 torchvision_params=model.torchvision_params,
-                dropout=model.dropout,
             )
         rows.append(row)
-    return rows, described, points
+    return rows, described, points, base_name
 
 
 def worst_ratio(rows: list[dict[str, Any]]) -> dict[str, Any]:
@@ -272,8 +266,7 @@ def _yaml_text(rows: list[dict[str, Any]], points: list, described: str) -> str:
 def run(args: argparse.Namespace) -> int:
     from search_spaces.errors import UserError
 
-    rows, described, points = family_rows(args)
-    base_name = _load_base(args.base)[0]
+    rows, described, points, base_name = family_rows(args)
     if args.format == "json":
         text = json.dumps(rows, indent=2) + "\n"
     elif args.format == "yaml":

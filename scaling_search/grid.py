@@ -26,14 +26,16 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from scaling_search.coefficients_file import PAPER
 from search_spaces.errors import UserError
 
 #: Target of the constraint (Eq. 3): each unit of phi doubles the FLOPS.
 TARGET = 2.0
 DEFAULT_STEP = 0.05
 DEFAULT_TOLERANCE = 0.1
-#: The coefficients the paper found for B0 (section 4): the default start of the spread subset.
-PAPER_POINT = (1.2, 1.1, 1.15)
+#: The coefficients the paper found for B0 (:data:`scaling_search.coefficients_file.PAPER`, their
+#: one home): the default start of the spread subset.
+PAPER_POINT = (PAPER.alpha, PAPER.beta, PAPER.gamma)
 #: Refuse grids that would enumerate more points than this (a step far too small).
 MAX_GRID_VALUES = 2001
 _DIGITS = 9

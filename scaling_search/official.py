@@ -109,7 +109,7 @@ def official_arch(name_or_phi: str | int) -> ArchSpec:
     layers with :func:`~scaling_search.rounding.round_repeats`; dropout from the table, stochastic
     depth 0.2 for all (released ``drop_connect_rate``).
     """
-    from scaling_search.scale import scale_arch
+    from scaling_search.resize import scale_arch
 
     row = official_model(name_or_phi)
     base = replace(reference_b0(), drop_connect=DROP_CONNECT)
@@ -117,8 +117,8 @@ def official_arch(name_or_phi: str | int) -> ArchSpec:
 
 
 def official_point(name_or_phi: str | int):
-    """The released model as a :class:`~scaling_search.scale.ScaledPoint` (nominal = table values)."""
-    from scaling_search.scale import ScaledPoint
+    """The released model as a :class:`~scaling_search.resize.ScaledPoint` (nominal = table values)."""
+    from scaling_search.resize import ScaledPoint
 
     row = official_model(name_or_phi)
     base = replace(reference_b0(), drop_connect=DROP_CONNECT)

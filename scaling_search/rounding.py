@@ -18,6 +18,7 @@ from __future__ import annotations
 import math
 
 from search_spaces.errors import UserError
+from search_spaces.space import round_channels
 
 #: Channel counts are multiples of this (the released ``depth_divisor``).
 DIVISOR = 8
@@ -40,17 +41,15 @@ def round_filters(channels: int, width: float, divisor: int = DIVISOR) -> int:
     Nearest multiple of ``divisor`` (ties round up: ``int(x + divisor/2) // divisor * divisor``),
     never below ``divisor``, and ``divisor`` is added back when rounding removed more than 10% of
     ``channels * width``. E.g. B0's 1280 head at width 1.1 (B2) is 1408, 40 at 1.4 (B4) is 56,
-    and 16 at 0.75 is 16 (12 would round to 16; the 90% rule is not needed).
+    and 16 at 0.75 is 16 (12 would round to 16; the 90% rule is not needed). The arithmetic lives
+    once, in :func:`search_spaces.space.round_channels` (the search space's filter choices use it
+    too); this adds the checks a user's multiplier needs.
     """
     if divisor < 1:
         raise UserError(f"divisor must be at least 1, got {divisor}")
     if channels < 1:
         raise UserError(f"channels must be at least 1, got {channels}")
-    scaled = channels * _check_multiplier(width, "width")
-    rounded = max(divisor, int(scaled + divisor / 2) // divisor * divisor)
-    if rounded < 0.9 * scaled:
-        rounded += divisor
-    return int(rounded)
+    return round_channels(channels, _check_multiplier(width, "width"), divisor)
 
 
 def round_repeats(layers: int, depth: float) -> int:

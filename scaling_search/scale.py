@@ -2,159 +2,62 @@
 
 ``scale(arch, alpha, beta, gamma, phi)`` multiplies depth by ``d = alpha**phi``, width by
 ``w = beta**phi`` and the input size by ``gamma**phi``; with ``alpha * beta**2 * gamma**2 ~= 2``
-the FLOPS grow by about ``2**phi``. The whole numbers are made with the released rounding rules
-(:mod:`scaling_search.rounding`) on the stem, every stage and the head, and the resolution is
-``round(arch.resolution * gamma**phi)`` (the released B-series instead hand-picked resolutions and
-multipliers: :mod:`scaling_search.official`).
+the FLOPS grow by about ``2**phi`` *before rounding* (after it they do not: judge a scaled network
+by its own MACs, :mod:`scaling_search.realised`). The whole numbers are made with the released
+rounding rules by :func:`scaling_search.resize.scale_arch`, the resolution is
+``round(arch.resolution * gamma**phi)``, and dropout grows with phi like the released B-series
+(:mod:`scaling_search.regularisation`). The released B1..B7 themselves are *not* ``alpha**phi``
+of B0: they use a hand-picked table (:mod:`scaling_search.official`).
 
-``phi`` may be any finite real >= 0 (phi = 0.5 is a model between B0 and B1). A phi that would
-give a network no machine can build or train is refused *before* anything is built: the checks
-are arithmetic on the spec (channels, layers, resolution, then exact MACs and parameters from
-:func:`search_spaces.cost.count_cost`, which builds nothing).
+``phi`` may be any finite real >= 0 (phi = 0.5 is a model between B0 and B1); :func:`check_phi`
+is the one home of that rule, with the search's and the export's extra bounds as options. A phi
+that would give a network no machine can build or train is refused before anything is built.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, replace
 
-from scaling_search.rounding import round_filters, round_repeats
-from search_spaces.arch import MAX_CHANNELS, MAX_LAYERS, MAX_RESOLUTION, ArchSpec
+from scaling_search.regularisation import drop_connect_for, dropout_for
+from scaling_search.resize import (
+    MAX_MACS,
+    MAX_PARAMS,
+    ScaledPoint,
+    TooLarge,
+    check_multiplier,
+    check_size,
+    realised_multipliers,
+    scale_arch,
+)
+from search_spaces.arch import ArchSpec
 from search_spaces.errors import UserError
 
-#: Largest network we agree to describe: ~1e13 conv+linear multiply-adds per image (B7 is 3.8e10)
-#: and 1e10 parameters (40 GB of float32 weights). Beyond that a phi is a typo, not a plan.
-MAX_MACS = 10**13
-MAX_PARAMS = 10**10
 
+def check_phi(phi: float, *, flag: str = "phi", positive: bool = False, upper: float | None = None) -> float:
+    """``phi`` as a float: a finite number >= 0 (> 0 when ``positive``; at most ``upper``).
 
-class TooLarge(UserError):
-    """A scaled network would be too large to build or train; the message says which limit."""
-
-
-def _multiplier(value: float, name: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise UserError(f"{name} must be a number, got {value!r}")
-    value = float(value)
-    if not math.isfinite(value) or value <= 0:
-        raise UserError(f"{name} must be a positive finite number, got {value}")
-    return value
-
-
-def check_size(arch: ArchSpec, num_classes: int = 1000) -> None:
-    """Refuse ``arch`` if its exact MACs or parameters exceed :data:`MAX_MACS` / :data:`MAX_PARAMS`."""
-    from search_spaces.cost import count_cost
-
-    cost = count_cost(arch, num_classes=num_classes)
-    if cost.macs > MAX_MACS:
-        raise TooLarge(f"{cost.macs:.3g} multiply-adds per image, limit {MAX_MACS:.0e}")
-    if cost.params > MAX_PARAMS:
-        raise TooLarge(f"{cost.params:.3g} parameters, limit {MAX_PARAMS:.0e}")
-
-
-def scale_arch(
-    arch: ArchSpec, width: float, depth: float, resolution: int, dropout: float | None = None
-) -> ArchSpec:
-    """``arch`` with channels x ``width``, layers x ``depth``, input size ``resolution``.
-
-    Stem, each stage's ``out_channels`` and the head go through
-    :func:`~scaling_search.rounding.round_filters` (the head as ``round_filters(1280, w)``, the
-    released rule; for every B-series width it equals torchvision's ``4 * round_filters(320, w)``),
-    layers through :func:`~scaling_search.rounding.round_repeats`. ``dropout`` replaces the
-    classifier dropout (the released B-series raise it with size); None keeps ``arch.dropout``.
-    Raises :class:`TooLarge` when the result exceeds the spec limits or :data:`MAX_MACS`.
+    The one check of phi for every caller: ``scale`` (any phi >= 0), the coefficient search
+    (``positive``: phi = 0 is the base itself; ``upper``: every candidate is ~2**phi x the base,
+    trained) and the export. ``flag`` names it in the message (``--phi`` at the command line).
     """
-    width = _multiplier(width, "width")
-    depth = _multiplier(depth, "depth")
-    if isinstance(resolution, bool) or not isinstance(resolution, int):
-        raise UserError(f"resolution must be an integer, got {resolution!r}")
-    if resolution > MAX_RESOLUTION:
-        raise TooLarge(f"resolution {resolution:.4g}, limit {MAX_RESOLUTION}")
-    if resolution < 8:
-        raise UserError(f"resolution must be at least 8, got {resolution}")
-    widest = max([arch.stem_channels, arch.head_channels] + [s.out_channels for s in arch.stages])
-    if widest * width > MAX_CHANNELS:
-        raise TooLarge(f"width x{width:.4g} gives ~{widest * width:.0f} channels, limit {MAX_CHANNELS}")
-    deepest = max(s.layers for s in arch.stages)
-    if deepest * depth > MAX_LAYERS:
-        layers = deepest * depth
-        raise TooLarge(f"depth x{depth:.4g} gives ~{layers:.0f} layers in a stage, limit {MAX_LAYERS}")
-    stages = tuple(
-        replace(
-            stage,
-            out_channels=round_filters(stage.out_channels, width),
-            layers=round_repeats(stage.layers, depth),
-        )
-        for stage in arch.stages
-    )
-    scaled = replace(
-        arch,
-        stages=stages,
-        stem_channels=round_filters(arch.stem_channels, width),
-        head_channels=round_filters(arch.head_channels, width),
-        resolution=resolution,
-        dropout=arch.dropout if dropout is None else float(dropout),
-    )
-    check_size(scaled)
-    return scaled
-
-
-def realised_multipliers(base: ArchSpec, scaled: ArchSpec) -> tuple[float, float, float]:
-    """(width, depth, resolution) multipliers that rounding actually produced.
-
-    Width is the ratio of channel sums (stem, every stage, head), depth the ratio of block counts,
-    resolution the ratio of input sizes. Ceiling the layers makes small phi deeper than nominal
-    (B1: depth x1.1 nominal, 23/16 = x1.44 realised).
-    """
-
-    def channels(a: ArchSpec) -> int:
-        return a.stem_channels + a.head_channels + sum(s.out_channels for s in a.stages)
-
-    return (
-        channels(scaled) / channels(base),
-        scaled.num_blocks / base.num_blocks,
-        scaled.resolution / base.resolution,
-    )
-
-
-@dataclass(frozen=True)
-class ScaledPoint:
-    """One scaled model: nominal multipliers (``alpha**phi`` ...), realised ones and the spec."""
-
-    phi: float
-    width: float
-    depth: float
-    resolution: float
-    realised_width: float
-    realised_depth: float
-    realised_resolution: float
-    arch: ArchSpec
-
-    @classmethod
-    def of(
-        cls, base: ArchSpec, phi: float, width: float, depth: float, arch: ArchSpec, resolution: float
-    ) -> ScaledPoint:
-        """A point from the base, the nominal multipliers (``resolution``: x input) and the spec."""
-        real_w, real_d, real_r = realised_multipliers(base, arch)
-        return cls(phi, width, depth, resolution, real_w, real_d, real_r, arch)
-
-
-def check_phi(phi: float) -> float:
-    """``phi`` as a float, refusing non-numbers, NaN, infinities and negatives."""
     if isinstance(phi, bool) or not isinstance(phi, (int, float)):
-        raise UserError(f"phi must be a number, got {phi!r}")
+        raise UserError(f"{flag} must be a number, got {phi!r}")
     phi = float(phi)
     if not math.isfinite(phi) or phi < 0:
-        raise UserError(f"phi must be a finite number >= 0, got {phi:g}")
+        raise UserError(f"{flag} must be a finite number >= 0, got {phi:g}")
+    if positive and phi == 0:
+        raise UserError(f"{flag} must be > 0 (phi = 0 is the base itself), got {phi:g}")
+    if upper is not None and phi > upper:
+        raise UserError(f"{flag} {phi:g} is absurd here: at most {upper:g} (B7 is phi = 7)")
     return phi
 
 
 def scale_point(arch: ArchSpec, alpha: float, beta: float, gamma: float, phi: float) -> ScaledPoint:
     """Compound-scale ``arch`` by ``phi`` and keep the nominal and realised multipliers."""
     phi = check_phi(phi)
-    alpha = _multiplier(alpha, "alpha")
-    beta = _multiplier(beta, "beta")
-    gamma = _multiplier(gamma, "gamma")
+    alpha = check_multiplier(alpha, "alpha")
+    beta = check_multiplier(beta, "beta")
+    gamma = check_multiplier(gamma, "gamma")
     try:
         depth, width, res_mult = alpha**phi, beta**phi, gamma**phi
         nominal_res = arch.resolution * res_mult
@@ -164,7 +67,14 @@ def scale_point(arch: ArchSpec, alpha: float, beta: float, gamma: float, phi: fl
         too_large = f"phi={phi:g} gives a network too large to build/train"
         raise UserError(f"{too_large} (multipliers overflow)") from None
     try:
-        scaled = scale_arch(arch, width, depth, max(8, round(nominal_res)))
+        scaled = scale_arch(
+            arch,
+            width,
+            depth,
+            max(8, round(nominal_res)),
+            dropout=dropout_for(arch, phi),
+            drop_connect=drop_connect_for(arch, phi),
+        )
     except TooLarge as exc:
         raise UserError(f"phi={phi:g} gives a network too large to build/train ({exc})") from None
     return ScaledPoint.of(arch, phi, width, depth, scaled, res_mult)
@@ -173,9 +83,11 @@ def scale_point(arch: ArchSpec, alpha: float, beta: float, gamma: float, phi: fl
 def scale(arch: ArchSpec, alpha: float, beta: float, gamma: float, phi: float) -> ArchSpec:
     """Compound scaling (Eq. 3): depth ``alpha**phi``, width ``beta**phi``, input ``gamma**phi``.
 
-    Resolution is ``round(arch.resolution * gamma**phi)``; dropout and stochastic depth stay those
-    of ``arch``. Refuses a negative/NaN/infinite phi and a phi that gives a network too large to
-    build or train (UserError naming the limit).
+    Resolution is ``round(arch.resolution * gamma**phi)``; dropout follows the released table
+    (:func:`scaling_search.regularisation.dropout_for`: 0.2 at phi <= 1, 0.5 at phi = 7),
+    stochastic depth stays the base's (every released model keeps 0.2). Refuses a negative, NaN or
+    infinite phi and a phi that gives a network too large to build or train (UserError naming the
+    limit).
     """
     return scale_point(arch, alpha, beta, gamma, phi).arch
 

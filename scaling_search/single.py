@@ -18,7 +18,7 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from scaling_search.scale import TooLarge, scale_arch
+from scaling_search.resize import TooLarge, scale_arch
 from search_spaces.arch import ArchSpec
 from search_spaces.cost import count_cost
 from search_spaces.errors import UserError

@@ -46,8 +46,8 @@ def round_channels(channels: int, multiplier: float, divisor: int = 8) -> int:
     """``channels * multiplier`` rounded as the released EfficientNet ``round_filters`` does.
 
     Nearest multiple of ``divisor`` (ties up), at least ``divisor``, plus ``divisor`` when rounding
-    lost more than 10%. The same rule as ``scaling_search.rounding.round_filters``, restated here
-    because imports point one way (search_spaces must not import scaling_search).
+    lost more than 10%. This is the one home of the rule: ``scaling_search.rounding.round_filters``
+    (compound scaling) validates its inputs and calls this, since imports point one way.
     """
     scaled = channels * multiplier
     rounded = max(divisor, int(scaled + divisor / 2) // divisor * divisor)

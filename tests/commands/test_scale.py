@@ -158,7 +158,7 @@ ERROR_CASES = {
     "unknown coefficients": (["--phi", "1", "--coefficients", "magic"], "unknown coefficients 'magic'"),
     "official beyond b7": (["--phi", "8", "--coefficients", "official"], "covers integer phi 0..7"),
     "official real phi": (["--phi", "1.5", "--coefficients", "official"], "covers integer phi 0..7"),
-    "missing base": (["--phi", "1", "--base", "no/such.yaml"], "architecture file not found"),
+    "missing base": (["--phi", "1", "--base", "no/such.yaml"], "file not found"),
     "bad classes": (["--phi", "1", "--classes", "0"], "--classes must be at least 1"),
 }
 
@@ -220,3 +220,14 @@ def test_flag_errors_are_one_line_and_exit_code_2(capsys, argv):
         cli.main(["scale", *argv])
     err = capsys.readouterr().err
     assert info.value.code == 2 and err.count("\n") == 1
+
+
+@pytest.mark.parametrize("coefficients", ["official", "paper"])
+def test_phi_7_has_b7_dropout(capsys, coefficients):
+    (row,) = _json(capsys, "--phi", "7", "--coefficients", coefficients)
+    assert row["dropout"] == 0.5 and row["drop_connect"] == 0.2
+
+
+def test_dropout_is_interpolated_between_released_rows(capsys):
+    rows = _json(capsys, "--phi", "0,1.5,2")
+    assert [r["dropout"] for r in rows] == [0.2, 0.25, 0.3]

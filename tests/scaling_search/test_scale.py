@@ -168,5 +168,8 @@ def test_bad_coefficients_are_user_errors(coeffs):
         scale(B0, *coeffs, 1)
 
 
-def test_base_dropout_is_kept():
-    assert scale(replace(B0, dropout=0.5), A, B, G, 2).dropout == 0.5
+def test_base_dropout_keeps_its_ratio_to_the_released_table():
+    # table: 0.2 at phi 0, 0.3 at phi 2; a base at 0.5 keeps 2.5x the table's value.
+    scaled = scale(replace(B0, dropout=0.5, drop_connect=0.1), A, B, G, 2)
+    assert scaled.dropout == pytest.approx(0.75)
+    assert scaled.drop_connect == 0.1  # stochastic depth stays the base's, like every released model
