@@ -95,7 +95,8 @@ def test_bn_recalibration_matches_the_cumulative_average_bit_for_bit(synthetic, 
             m.register_forward_pre_hook(lambda mod, _: seen_momenta.append(mod.momentum))
 
     recalibrate_bn(ours, data, batches, batch_size, torch.Generator().manual_seed(7), False, False)
-    _recalibrate_with_cumulative_momentum(reference, data, batches, batch_size, torch.Generator().manual_seed(7))
+    generator = torch.Generator().manual_seed(7)
+    _recalibrate_with_cumulative_momentum(reference, data, batches, batch_size, generator)
 
     for (name, a), (_, b) in zip(ours.state_dict().items(), reference.state_dict().items(), strict=True):
         assert torch.equal(a, b), name
