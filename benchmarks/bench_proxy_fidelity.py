@@ -16,7 +16,16 @@ Sizes are flags, so the same script runs a small CPU version and the full GPU ve
         --batch 128 --short-subset 1000 --short-epochs 2 --long-subset 4000 --long-epochs 3 --val-size 1000
 
 Both runs of an architecture share the seed and validation images; only the amount of training
-differs. ``--json FILE`` writes every number.
+differs. ``--json-out FILE`` (or ``--json``) writes every number. ``--data-dir DIR`` reads the
+dataset files from DIR. A run too long for one sitting is split with ``--slice START:END`` (the
+architectures ``variants()[START:END]``) and joined with ``--merge A.json B.json``, which prints
+the table and the Spearman correlation of all rows::
+
+    python benchmarks/bench_proxy_fidelity.py --device cuda --short gpu --long long --slice 0:6 \\
+        --json-out a.json
+    python benchmarks/bench_proxy_fidelity.py --device cuda --short gpu --long long --slice 6:12 \\
+        --json-out b.json
+    python benchmarks/bench_proxy_fidelity.py --merge a.json b.json --json-out all.json
 """
 
 from __future__ import annotations
@@ -117,8 +126,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--threads", type=int, default=None)
-    parser.add_argument("--json", default=None, help="write every number to this file")
+    parser.add_argument("--json-out", "--json", dest="json_out", default=None, help="write every number here")
+    parser.add_argument("--data-dir", default=None, help="where the dataset files are")
+    parser.add_argument("--slice", default=None, help="START:END -- only variants()[START:END]")
+    parser.add_argument("--merge", nargs="+", default=None, help="join the JSON files of earlier slices")
     args = parser.parse_args(argv)
+    if args.merge:
+        return _merge(args.merge, args.json_out)
 
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -138,7 +152,7 @@ def main(argv: list[str] | None = None) -> int:
     long = configure(args.long, args.long_subset, args.long_epochs)
     if short.val_size != long.val_size:
         long = replace(long, val_size=short.val_size)
-    data = load_dataset(args.dataset, val_size=max(short.val_size, 1), seed=args.seed)
+    data = load_dataset(args.dataset, args.data_dir, val_size=max(short.val_size, 1), seed=args.seed)
     print(f"device: {describe_device(device)}; data: {data.summary()}")
     for label, proxy in (("short", short), ("long", long)):
         subset = "all" if proxy.train_subset is None else proxy.train_subset
@@ -147,6 +161,9 @@ def main(argv: list[str] | None = None) -> int:
             f"batch {proxy.batch_size}, {proxy.val_size} val images, stem stride {proxy.stem_stride}"
         )
     archs = variants()[: args.archs] if args.archs else variants()
+    if args.slice:
+        start, _, end = args.slice.partition(":")
+        archs = archs[int(start or 0) : int(end) if end else None]
     rows = []
     started = time.perf_counter()
     header = (
@@ -178,25 +195,54 @@ def main(argv: list[str] | None = None) -> int:
             f"{a.wall_s:>9.0f}{b.wall_s:>9.0f}",
             flush=True,
         )
+    total = time.perf_counter() - started
+    rho = _summary(rows)
+    print(f"total time {total / 60:.1f} min")
+    if args.json_out:
+        report = {
+            "device": describe_device(device),
+            "short": short.to_dict(),
+            "long": long.to_dict(),
+            "slice": args.slice,
+            "rows": rows,
+            "spearman": _finite(rho),
+            "total_s": total,
+        }
+        Path(args.json_out).write_text(json.dumps(report, indent=2) + "\n")
+    return 0
+
+
+def _finite(value: float) -> float | None:
+    """JSON has no NaN: ``None`` for too few rows."""
+    return value if value == value else None
+
+
+def _summary(rows: list[dict]) -> float:
+    """Print and return the Spearman correlation of the rows where both runs finished."""
     ok = [r for r in rows if r["short"] is not None and r["long"] is not None]
     rho = spearman([r["short"] for r in ok], [r["long"] for r in ok]) if len(ok) >= 3 else float("nan")
-    total = time.perf_counter() - started
     print(f"\nSpearman rank correlation (short vs long, {len(ok)} architectures): {rho:.3f}  (goal >= 0.6)")
-    print(f"total time {total / 60:.1f} min")
-    if args.json:
-        Path(args.json).write_text(
-            json.dumps(
-                {
-                    "device": describe_device(device),
-                    "short": short.to_dict(),
-                    "long": long.to_dict(),
-                    "rows": rows,
-                    "spearman": rho,
-                    "total_s": total,
-                },
-                indent=2,
-            )
-        )
+    return rho
+
+
+def _merge(files: list[str], json_out: str | None) -> int:
+    """Join the slices' JSON files: rows in order, total time summed, one Spearman over all."""
+    parts = [json.loads(Path(f).read_text()) for f in files]
+    rows = [row for part in parts for row in part["rows"]]
+
+    def fmt(x: float | None) -> str:
+        return "-" if x is None else f"{x:.2%}"
+
+    print(f"  {'architecture':<24}{'MMACs@224':>10}{'short acc':>11}{'long acc':>10}")
+    for r in rows:
+        print(f"  {r['arch']:<24}{r['macs'] / 1e6:>10.0f}{fmt(r['short']):>11}{fmt(r['long']):>10}")
+    rho = _summary(rows)
+    total = sum(part.get("total_s", 0.0) for part in parts)
+    print(f"total time of the slices {total / 60:.1f} min")
+    if json_out:
+        merged = {**parts[0], "slice": None, "rows": rows, "spearman": _finite(rho), "total_s": total}
+        merged["merged_from"] = list(files)
+        Path(json_out).write_text(json.dumps(merged, indent=2) + "\n")
     return 0
 
 

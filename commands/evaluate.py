@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from commands import flags
@@ -64,6 +65,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     flags.add_format(parser, ("table", "json"))
     flags.add_quiet(parser)
+    parser.add_argument("--json-out", default=None, help="also write the JSON report to this file")
 
 
 def _subset(text: str | None) -> Any:
@@ -143,6 +145,8 @@ def run(args: argparse.Namespace) -> int:
     )
     if args.test:
         report["test_accuracy"] = test_accuracy
+    if args.json_out:
+        Path(args.json_out).write_text(json.dumps(report, indent=2) + "\n")
     if args.format == "json":
         sys.stdout.write(json.dumps(report, indent=2) + "\n")
     else:

@@ -35,6 +35,15 @@ def test_json_output(arch_file, capsys):
     assert "test_accuracy" not in report
 
 
+def test_json_out_file_holds_only_the_report(arch_file, tmp_path, capsys):
+    target = tmp_path / "report.json"
+    code = cli.main(["evaluate", "--arch", arch_file, *FAST, "--batch-size", "64", "--json-out", str(target)])
+    assert code == 0
+    report = json.loads(target.read_text())  # the whole file parses: nothing but JSON in it
+    assert report["status"] == "ok" and len(report["curve"]) == 2
+    assert "val accuracy" in capsys.readouterr().out  # the table still goes to the terminal
+
+
 def test_table_output_with_test_accuracy(arch_file, capsys):
     code = cli.main(["evaluate", "--arch", arch_file, *FAST, "--train-subset", "320", "--test"])
     out = capsys.readouterr().out
