@@ -6,47 +6,42 @@ EfficientNet step 1 (section 3.3) fixes phi = 1 and grid-searches alpha, beta, g
 compares compound scaling with scaling one dimension; the trials with role ``single-width`` /
 ``single-depth`` / ``single-resolution`` are that comparison. The scaled family (params and MACs
 against phi) is computed here from the spec, with the exact cost model, and set beside the
-published B0–B7 (paper Table 2) when :mod:`scaling_search.official` is available.
+published B0–B7 (paper Table 2, :mod:`scaling_search.official`).
 """
 
 from __future__ import annotations
 
-import importlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
+from nas.studies.records import ALPHA, CONSTRAINT_TARGET, ROLE, ROLE_COEFFICIENTS, TOLERANCE
 from results.leaderboard import finished, rank_column
+from scaling_search import official
+from scaling_search.coefficients_file import PAPER
+from scaling_search.grid import DEFAULT_TOLERANCE, TARGET
+from scaling_search.scale import scale
+from search_spaces.codes import arch_code
+from search_spaces.cost import count_cost
+from search_spaces.errors import UserError
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     import pandas as pd
 
     from search_spaces.arch import ArchSpec
 
-#: alpha, beta, gamma the paper found for B0 (section 4).
-PAPER_COEFFICIENTS: tuple[float, float, float] = (1.2, 1.1, 1.15)
+#: alpha, beta, gamma the paper found for B0 (section 4; :data:`scaling_search.coefficients_file.PAPER`).
+PAPER_COEFFICIENTS: tuple[float, float, float] = (PAPER.alpha, PAPER.beta, PAPER.gamma)
 #: Roles of the single-dimension comparison trials (contract, "Trial record").
 SINGLE_ROLES: tuple[str, ...] = ("single-width", "single-depth", "single-resolution")
 
 
-def _optional(module: str) -> Any | None:
-    """A module of another package if it is importable (results must work without it)."""
-    try:
-        return importlib.import_module(module)
-    except ImportError:
-        return None
-
-
 def constraint_band(settings: dict[str, Any]) -> tuple[float, float]:
     """The accepted interval of ``alpha * beta**2 * gamma**2``: target ± tolerance (default 2 ± 0.1)."""
-    grid = _optional("scaling_search.grid")
-    target = float(getattr(grid, "TARGET", 2.0))
-    tolerance = float(getattr(grid, "DEFAULT_TOLERANCE", 0.1))
-    for key in ("constraint_target", "target_constraint"):
-        if isinstance(settings.get(key), (int, float)):
-            target = float(settings[key])
-    for key in ("tolerance", "constraint_tolerance"):
-        if isinstance(settings.get(key), (int, float)):
-            tolerance = float(settings[key])
+    target, tolerance = float(TARGET), float(DEFAULT_TOLERANCE)
+    if isinstance(settings.get(CONSTRAINT_TARGET), (int, float)):
+        target = float(settings[CONSTRAINT_TARGET])
+    if isinstance(settings.get(TOLERANCE), (int, float)):
+        tolerance = float(settings[TOLERANCE])
     return (target - tolerance, target + tolerance)
 
 
@@ -54,7 +49,7 @@ def coefficient_trials(frame: pd.DataFrame) -> pd.DataFrame:
     """The grid trials (role ``coefficients``) that carry alpha, beta and gamma."""
     if not {"alpha", "beta", "gamma"} <= set(frame.columns):
         return frame.iloc[0:0]
-    rows = frame[(frame["role"] == "coefficients") & frame["alpha"].notna()]
+    rows = frame[(frame[ROLE] == ROLE_COEFFICIENTS) & frame[ALPHA].notna()]
     return rows.sort_values("number", kind="stable")
 
 
@@ -129,38 +124,26 @@ def scaled_family(
     gamma: float,
     phis: range = range(8),
     base_resolution: int = 224,
-) -> list[FamilyMember] | None:
-    """``base`` scaled by phi = 0..7 (Eq. 3), costed exactly; ``None`` without scaling_search.
+) -> list[FamilyMember]:
+    """``base`` scaled by phi = 0..7 (Eq. 3), costed exactly (up to the first phi too large to build).
 
     The base is first set to ``base_resolution`` (224, B0's) so params and MACs compare with the
     published B0–B7, whatever resolution the proxy search ran at.
     """
-    from dataclasses import replace
-
-    scale_mod = _optional("scaling_search.scale")
-    cost_mod = _optional("search_spaces.cost")
-    if scale_mod is None or cost_mod is None:
-        return None
-    from search_spaces.codes import arch_code
-    from search_spaces.errors import UserError
-
     base = replace(base, resolution=base_resolution)
     members = []
     for phi in phis:
         try:
-            arch = scale_mod.scale(base, alpha, beta, gamma, phi)
-            cost = cost_mod.count_cost(arch, num_classes=1000, in_channels=3)
+            arch = scale(base, alpha, beta, gamma, phi)
+            cost = count_cost(arch, num_classes=1000, in_channels=3)
         except UserError:
             break
         members.append(FamilyMember(phi, arch.resolution, int(cost.params), int(cost.macs), arch_code(arch)))
     return members
 
 
-def published_family() -> list[dict[str, Any]] | None:
-    """B0–B7 as published (paper Table 2) and as released (torchvision), or ``None`` if unknown."""
-    official = _optional("scaling_search.official")
-    if official is None or not hasattr(official, "OFFICIAL"):
-        return None
+def published_family() -> list[dict[str, Any]]:
+    """B0–B7 as published (paper Table 2) and as released (torchvision)."""
     rows = []
     for model in official.OFFICIAL:
         try:
@@ -177,9 +160,9 @@ def published_family() -> list[dict[str, Any]] | None:
                 "depth": float(model.depth),
                 "paper_params": paper_params,
                 "paper_macs": paper_macs,
-                "params": int(getattr(model, "torchvision_params", 0)) or None,
-                "macs": int(getattr(model, "torchvision_macs", 0)) or None,
-                "top1": float(getattr(model, "top1", float("nan"))),
+                "params": int(model.torchvision_params) or None,
+                "macs": int(model.torchvision_macs) or None,
+                "top1": float(model.top1),
             }
         )
     return rows

@@ -1,11 +1,12 @@
 """A study as one pandas DataFrame: a row per trial, the architecture decoded into columns.
 
-The search stores every candidate's architecture as a compact code (contract "Trial record",
-``arch_code``); decoding it with :func:`search_spaces.codes.arch_from_code` gives the per-stage
-choices of the MnasNet factorized space (MnasNet section 4.1: op, kernel, expansion, SE ratio,
-skip, filters, layers), so a reader can group, filter and plot by any choice without knowing how
-the search sampled it. Trials that never got an architecture (failed before sampling finished)
-fall back to the sampled parameters ``s{i}.<choice>`` if present, else stay empty.
+The search stores every candidate's architecture as a compact code (``arch_code`` of the trial
+record, :mod:`nas.studies.records`); decoding it with :func:`search_spaces.codes.arch_from_code`
+gives the per-stage choices of the MnasNet factorized space (MnasNet section 4.1: op, kernel,
+expansion, SE ratio, skip, filters, layers), so a reader can group, filter and plot by any choice
+without knowing how the search sampled it. Trials that never got an architecture (failed before
+sampling finished) fall back to the sampled parameters ``s{i}.<choice>`` if present, else stay
+empty.
 
 The table works on any study: one still being written (running trials have no values yet), an
 empty one (a frame with the columns and no rows), and one with failed, pruned or rejected trials.
@@ -16,6 +17,26 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING, Any
 
+from nas.search.reward import parse_flops
+from nas.studies.records import (
+    ACCURACY,
+    ARCH_CODE,
+    COEFFICIENT_KEYS,
+    CURVE,
+    DEVICE,
+    EPOCHS_RUN,
+    IMAGES_PER_S,
+    KIND_KEY,
+    MACS,
+    PARAMS,
+    REASON,
+    REWARD,
+    ROLE,
+    SETTINGS_KEY,
+    TARGET_FLOPS,
+    WALL_S,
+    trial_status,
+)
 from search_spaces.codes import arch_from_code
 from search_spaces.errors import UserError
 
@@ -50,11 +71,11 @@ BASE_COLUMNS: tuple[str, ...] = (
 )
 
 #: Attributes of compound-coefficient trials (EfficientNet Eq. 3), present on those studies only.
-COEFFICIENT_COLUMNS: tuple[str, ...] = ("alpha", "beta", "gamma", "phi", "constraint", "macs_ratio")
+COEFFICIENT_COLUMNS: tuple[str, ...] = COEFFICIENT_KEYS
 
 _KNOWN_ATTRS = frozenset(
-    {"arch_code", "macs", "params", "accuracy", "reward", "epochs_run", "wall_s", "images_per_s"}
-    | {"device", "curve", "reason", "role"}
+    {ARCH_CODE, MACS, PARAMS, ACCURACY, REWARD, EPOCHS_RUN, WALL_S, IMAGES_PER_S}
+    | {DEVICE, CURVE, REASON, ROLE}
     | set(COEFFICIENT_COLUMNS)
 )
 
@@ -72,20 +93,6 @@ def _float(value: Any) -> float | None:
 def _int(value: Any) -> int | None:
     number = _float(value)
     return int(round(number)) if number is not None else None
-
-
-def trial_status(state: str, reason: str) -> str:
-    """One word for what happened to a trial: the Optuna state refined by the stored reason.
-
-    ``rejected`` (never trained: its cost was out of bounds) and ``duplicate`` (an architecture
-    already evaluated) are not Optuna states; the search records them in ``reason``.
-    """
-    reason = (reason or "").strip().lower()
-    if reason.startswith("rejected"):
-        return "rejected"
-    if reason.startswith("duplicate"):
-        return "duplicate"
-    return {"fail": "failed"}.get(state, state)
 
 
 def _stage_columns_from_code(code: str) -> dict[str, Any] | None:
@@ -120,27 +127,27 @@ def trial_row(trial: optuna.trial.FrozenTrial, n_objectives: int = 1) -> dict[st
     """One trial as a flat dict (the frame's row); tolerant of any missing attribute."""
     attrs = trial.user_attrs
     state = trial.state.name.lower()
-    reason = str(attrs.get("reason") or "")
+    reason = str(attrs.get(REASON) or "")
     start, complete = trial.datetime_start, trial.datetime_complete
     row: dict[str, Any] = {
         "number": trial.number,
         "state": state,
         "status": trial_status(state, reason),
-        "role": str(attrs.get("role") or ""),
-        "reward": _float(attrs.get("reward")),
-        "accuracy": _float(attrs.get("accuracy")),
-        "macs": _int(attrs.get("macs")),
-        "params": _int(attrs.get("params")),
-        "epochs_run": _int(attrs.get("epochs_run")),
-        "wall_s": _float(attrs.get("wall_s")),
-        "images_per_s": _float(attrs.get("images_per_s")),
-        "device": str(attrs.get("device") or ""),
+        "role": str(attrs.get(ROLE) or ""),
+        "reward": _float(attrs.get(REWARD)),
+        "accuracy": _float(attrs.get(ACCURACY)),
+        "macs": _int(attrs.get(MACS)),
+        "params": _int(attrs.get(PARAMS)),
+        "epochs_run": _int(attrs.get(EPOCHS_RUN)),
+        "wall_s": _float(attrs.get(WALL_S)),
+        "images_per_s": _float(attrs.get(IMAGES_PER_S)),
+        "device": str(attrs.get(DEVICE) or ""),
         "reason": reason,
         "datetime_start": start,
         "datetime_complete": complete,
         "duration_s": (complete - start).total_seconds() if start and complete else None,
         "resolution": None,
-        "arch_code": str(attrs.get("arch_code") or ""),
+        "arch_code": str(attrs.get(ARCH_CODE) or ""),
     }
     values = trial.values or []
     if n_objectives == 1:
@@ -154,7 +161,7 @@ def trial_row(trial: optuna.trial.FrozenTrial, n_objectives: int = 1) -> dict[st
             row[name] = _float(attrs[name])
     stages = _stage_columns_from_code(row["arch_code"]) if row["arch_code"] else None
     row.update(stages if stages is not None else _stage_columns_from_params(trial.params))
-    curve = attrs.get("curve")
+    curve = attrs.get(CURVE)
     row["curve"] = [_float(x) for x in curve] if isinstance(curve, (list, tuple)) else []
     for name, value in attrs.items():
         if (
@@ -224,29 +231,25 @@ def trials_frame(study: optuna.Study) -> pd.DataFrame:
 
 def study_settings(study: optuna.Study) -> dict[str, Any]:
     """The study's ``settings`` user attribute (empty dict if absent or malformed)."""
-    settings = study.user_attrs.get("settings")
+    settings = study.user_attrs.get(SETTINGS_KEY)
     return dict(settings) if isinstance(settings, dict) else {}
 
 
 def study_kind(study: optuna.Study) -> str:
-    """``baseline`` or ``coefficients`` (contract), or ``""`` for a study another tool wrote."""
-    return str(study.user_attrs.get("kind") or "")
+    """``baseline`` or ``coefficients`` (:mod:`nas.studies.records`), or ``""`` for another tool's."""
+    return str(study.user_attrs.get(KIND_KEY) or "")
 
 
 def target_macs(study: optuna.Study) -> int | None:
     """The search's FLOPs target T (multiply-adds) from the study settings, if it has one."""
     settings = study_settings(study)
-    for key in ("target_flops", "target_macs", "target"):
-        value = settings.get(key)
-        if value is None:
-            continue
+    value = settings.get(TARGET_FLOPS)
+    if value is not None:
         number = _float(value)
         if number is None and isinstance(value, str):
             try:
-                from nas.search.reward import parse_flops  # type: ignore[import-not-found]
-
                 number = float(parse_flops(value))
-            except Exception:  # noqa: BLE001 - an unreadable target just means "no T line"
+            except UserError:  # an unreadable target just means "no T line"
                 number = None
         if number is not None and number > 0:
             return int(number)

@@ -25,6 +25,9 @@ from results.tables import (
     target_macs,
     trials_frame,
 )
+from search_spaces.codes import arch_from_code
+from search_spaces.errors import UserError
+from search_spaces.notation import short_arch
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     import optuna
@@ -44,28 +47,14 @@ def _mega(value: Any, spec: str = ".1f") -> str:
 def compact_stages(code: str) -> str:
     """Per-stage shorthand of an architecture code, as the search prints it (``M6k5x2/40``).
 
-    ``M<expansion>`` MBConv, ``D`` dsconv, ``C`` conv; ``k`` kernel, ``x`` layers, ``/`` output
-    channels; ``-`` no squeeze-excite, ``!`` no skip (:func:`nas.search.objective.short_arch`).
+    The notation is :func:`search_spaces.notation.short_arch`'s; a code that does not decode is
+    shown as it is.
     """
-    from search_spaces.codes import arch_from_code
-    from search_spaces.errors import UserError
-
     try:
         arch = arch_from_code(code)
     except UserError:
         return code or "—"
-    try:
-        from nas.search.objective import short_arch
-    except ImportError:  # pragma: no cover - results works without the search package
-        short_arch = None
-    if short_arch is not None:
-        return short_arch(arch)
-    parts = []
-    for stage in arch.stages:
-        op = {"mbconv": f"M{stage.expansion}", "dsconv": "D", "conv": "C"}.get(stage.op, stage.op)
-        flags = ("" if stage.se_ratio else "-") + ("" if stage.skip else "!")
-        parts.append(f"{op}k{stage.kernel}x{stage.layers}/{stage.out_channels}{flags}")
-    return " ".join(parts)
+    return short_arch(arch)
 
 
 def print_study_list(infos: list[StudyInfo], console: Console, storage_label: str = "") -> None:

@@ -35,7 +35,7 @@ def open_study(config: CoefficientConfig, storage: Any, study_name: str, n_candi
     """
     import optuna
 
-    from nas.search.driver import settings_differences
+    from nas.search.settings import settings_differences
 
     wanted = config.settings()
     names = {s.study_name for s in optuna.get_all_study_summaries(storage, include_best_trial=False)}

@@ -18,106 +18,42 @@ maximising ACC(m) * (FLOPS(m)/T)^w with T = 400M. Here that search is an Optuna 
 - **pruning**: ``median`` / ``hyperband`` on the per-epoch reward (single objective only).
 
 The study's user attrs are ``kind: baseline``, ``settings`` and ``created_by``; trials carry the
-contract's "Trial record" (see :mod:`nas.search.objective`).
+trial record of :mod:`nas.studies.records`. Study names and the settings compared on resume are
+in :mod:`nas.search.settings`; the live display is :mod:`nas.search.progress`.
 """
 
 from __future__ import annotations
 
-import math
-import re
 import time
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import optuna
 from optuna.trial import FrozenTrial, TrialState
 
-from nas.search.objective import CONSTRAINT, ROLE_REFERENCE, Band, Evaluator, Objective, short_arch
-from nas.search.reward import Reward, format_flops
+from nas.search.objective import CONSTRAINT, Band, Evaluator, Objective
+from nas.search.reward import Reward
+from nas.search.settings import settings_differences, study_settings
+from nas.studies.records import (
+    CREATED_BY,
+    CREATED_BY_KEY,
+    KIND_BASELINE,
+    KIND_KEY,
+    REWARD,
+    ROLE,
+    ROLE_REFERENCE,
+    SETTINGS_KEY,
+    is_free,
+    is_trained,
+)
+from nas.training.proxy import ProxyConfig
 from search_spaces.errors import UserError
 from search_spaces.space import SearchSpace
 
 SAMPLERS: tuple[str, ...] = ("tpe", "random", "rl", "nsga2")
 PRUNERS: tuple[str, ...] = ("none", "median", "hyperband")
-CREATED_BY = "effsearch 0.1.0"
-STUDY_KIND = "baseline"
-#: Settings that do not decide which numbers a trial gets (shown, not compared on resume).
-_INFORMATIONAL = {"space"}
-
-
-# -- naming and settings ------------------------------------------------------------------------
-
-
-def dataset_slug(dataset: str) -> str:
-    """A study-name-safe label for a dataset (``imagefolder:/data/birds`` -> ``imagefolder-birds``)."""
-    if ":" in dataset:
-        kind, _, path = dataset.partition(":")
-        dataset = f"{kind}-{Path(path.rstrip('/')).name}"
-    slug = re.sub(r"[^a-z0-9]+", "-", dataset.lower()).strip("-")
-    return slug or "data"
-
-
-def default_study_name(target: int, dataset: str, sampler: str = "tpe") -> str:
-    """``baseline-400M-fashion-mnist`` (``-pareto`` for nsga2, whose study has two objectives)."""
-    name = f"baseline-{format_flops(target)}-{dataset_slug(dataset)}"
-    return name + "-pareto" if sampler == "nsga2" else name
-
-
-def study_settings(
-    *,
-    target: int,
-    space: SearchSpace,
-    dataset: str,
-    proxy: dict[str, Any],
-    reward: Reward,
-    search_resolution: int,
-    band: Band,
-    multi_objective: bool,
-    num_classes: int,
-    in_channels: int,
-) -> dict[str, Any]:
-    """What defines a baseline study: two runs mix only if all of it (but ``space``) matches."""
-    return {
-        "target_flops": int(target),
-        "space": space.source,
-        "space_fingerprint": space.fingerprint(),
-        "dataset": dataset,
-        "num_classes": int(num_classes),
-        "in_channels": int(in_channels),
-        "proxy": proxy,
-        "w": float(reward.w),
-        "reward_kind": reward.kind,
-        "search_resolution": int(search_resolution),
-        "flops_band": [float(band.low), float(band.high)],
-        "objective": "accuracy,macs" if multi_objective else "reward",
-    }
-
-
-def _flatten(data: Any, prefix: str = "") -> dict[str, Any]:
-    if isinstance(data, dict):
-        out: dict[str, Any] = {}
-        for key, value in data.items():
-            out.update(_flatten(value, f"{prefix}{key}."))
-        return out
-    return {prefix.rstrip("."): data}
-
-
-def settings_differences(stored: dict[str, Any], wanted: dict[str, Any]) -> list[str]:
-    """Human lines ``key: stored -> wanted`` for every setting that differs."""
-    old, new = _flatten(stored), _flatten(wanted)
-    lines = []
-    for key in sorted(set(old) | set(new)):
-        if key.split(".")[0] in _INFORMATIONAL:
-            continue
-        a, b = old.get(key, "<unset>"), new.get(key, "<unset>")
-        if isinstance(a, float) and isinstance(b, float) and math.isclose(a, b, rel_tol=1e-12):
-            continue
-        if a != b:
-            lines.append(f"{key}: {a!r} (study) vs {b!r} (now)")
-    return lines
 
 
 # -- samplers and pruners -----------------------------------------------------------------------
@@ -163,24 +99,6 @@ def make_pruner(name: str, epochs: int) -> optuna.pruners.BasePruner:
 # -- trial bookkeeping --------------------------------------------------------------------------
 
 
-def is_free(trial: FrozenTrial) -> bool:
-    """Rejected or duplicate: a finished trial that cost no training."""
-    reason = str(trial.user_attrs.get("reason", ""))
-    return reason.startswith("rejected") or reason.startswith("duplicate")
-
-
-def is_trained(trial: FrozenTrial) -> bool:
-    """A finished trial that spent training time (counts toward ``n_trials``).
-
-    A FAIL without a reason is a trial whose worker died (it is retried), not a training run.
-    """
-    if trial.state in (TrialState.COMPLETE, TrialState.PRUNED):
-        return not is_free(trial)
-    if trial.state == TrialState.FAIL:
-        return trial.user_attrs.get("reason", "") in ("nan loss", "out of memory")
-    return False
-
-
 def is_feasible(trial: FrozenTrial) -> bool:
     return all(v <= 0 for v in trial.constraints.values())
 
@@ -190,14 +108,14 @@ def ranked(study: optuna.Study) -> list[FrozenTrial]:
     rows = [
         t
         for t in study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
-        if t.user_attrs.get("reward") is not None and is_feasible(t) and not is_free(t)
+        if t.user_attrs.get(REWARD) is not None and is_feasible(t) and not is_free(t)
     ]
-    return sorted(rows, key=lambda t: (-float(t.user_attrs["reward"]), t.number))
+    return sorted(rows, key=lambda t: (-float(t.user_attrs[REWARD]), t.number))
 
 
 def reference_trial(study: optuna.Study) -> FrozenTrial | None:
     for trial in study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,)):
-        if trial.user_attrs.get("role") == ROLE_REFERENCE and trial.user_attrs.get("reward") is not None:
+        if trial.user_attrs.get(ROLE) == ROLE_REFERENCE and trial.user_attrs.get(REWARD) is not None:
             return trial
     return None
 
@@ -237,7 +155,7 @@ class SearchConfig:
     target: int
     space: SearchSpace
     dataset: str
-    proxy: Any  # nas.training.proxy.ProxyConfig (to_dict(), epochs)
+    proxy: ProxyConfig
     num_classes: int
     in_channels: int
     storage: str
@@ -293,7 +211,7 @@ class SearchOutcome:
         return self.ranking[0] if self.ranking else None
 
 
-def open_study(config: SearchConfig, storage: Any) -> optuna.Study:
+def open_study(config: SearchConfig, storage: optuna.storages.BaseStorage | str) -> optuna.Study:
     """Create or load the study, refusing one made with other settings."""
     from optuna.exceptions import ExperimentalWarning
 
@@ -315,20 +233,20 @@ def open_study(config: SearchConfig, storage: Any) -> optuna.Study:
         except ValueError as exc:  # an existing study with other directions
             raise UserError(f"study {config.study_name!r} cannot be resumed here: {exc}") from None
     attrs = study.user_attrs
-    kind = attrs.get("kind")
+    kind = attrs.get(KIND_KEY)
     if kind is None and not study.get_trials(deepcopy=False):
         # "kind" last: a worker starting at the same moment sees either no kind (and writes the
         # same attrs) or the complete record, never a kind without its settings.
-        study.set_user_attr("settings", wanted)
-        study.set_user_attr("created_by", CREATED_BY)
-        study.set_user_attr("kind", STUDY_KIND)
+        study.set_user_attr(SETTINGS_KEY, wanted)
+        study.set_user_attr(CREATED_BY_KEY, CREATED_BY)
+        study.set_user_attr(KIND_KEY, KIND_BASELINE)
         return study
-    if kind != STUDY_KIND:
+    if kind != KIND_BASELINE:
         raise UserError(
             f"study {config.study_name!r} exists and is not a baseline search (kind {kind!r}); "
             "choose another --study"
         )
-    diffs = settings_differences(attrs.get("settings") or {}, wanted)
+    diffs = settings_differences(attrs.get(SETTINGS_KEY) or {}, wanted)
     if diffs:
         raise UserError(
             f"study {config.study_name!r} was created with different settings ("
@@ -340,17 +258,17 @@ def open_study(config: SearchConfig, storage: Any) -> optuna.Study:
 
 def enqueue_reference(study: optuna.Study, space: SearchSpace) -> bool:
     """Queue the space's reference (B0) as the first trial unless the study already has it."""
-    if any(t.user_attrs.get("role") == ROLE_REFERENCE for t in study.get_trials(deepcopy=False)):
+    if any(t.user_attrs.get(ROLE) == ROLE_REFERENCE for t in study.get_trials(deepcopy=False)):
         return False
     params = space.params_of(space.reference)
-    study.enqueue_trial(params, user_attrs={"role": ROLE_REFERENCE}, skip_if_exists=True)
+    study.enqueue_trial(params, user_attrs={ROLE: ROLE_REFERENCE}, skip_if_exists=True)
     return True
 
 
 def run_search(
     config: SearchConfig,
     evaluator: Evaluator,
-    storage: Any,
+    storage: optuna.storages.BaseStorage | str,
     *,
     on_event: Callable[[str, dict[str, Any]], None] | None = None,
     callbacks: list[Callable[[optuna.Study, FrozenTrial], None]] | None = None,
@@ -404,35 +322,6 @@ def run_search(
     )
 
 
-def trial_summary(trial: FrozenTrial, target: int) -> str:
-    """One line about a finished trial (progress log)."""
-    attrs = trial.user_attrs
-    macs = attrs.get("macs")
-    macs_text = f"MACs {format_flops(int(macs))} ({macs / target:.2f}xT)" if macs else ""
-    reason = attrs.get("reason", "")
-    head = f"#{trial.number}"
-    if attrs.get("role") == ROLE_REFERENCE:
-        head += " B0"
-    if reason.startswith("rejected"):
-        return f"{head} {reason}"
-    if reason.startswith("duplicate"):
-        value = attrs.get("reward")
-        return f"{head} {reason}" + (f" (reward {value:.4f})" if value is not None else "")
-    parts = [head]
-    if attrs.get("reward") is not None:
-        parts.append(f"reward {attrs['reward']:.4f}")
-    if attrs.get("accuracy") is not None:
-        parts.append(f"acc {attrs['accuracy']:.4f}")
-    parts.append(macs_text)
-    if attrs.get("params"):
-        parts.append(f"params {attrs['params'] / 1e6:.2f}M")
-    if attrs.get("wall_s"):
-        parts.append(f"{attrs['wall_s']:.1f}s")
-    if reason:
-        parts.append(f"[{reason}]")
-    return " ".join(p for p in parts if p)
-
-
 def constraint_of(trial: FrozenTrial) -> float:
     return float(trial.constraints.get(CONSTRAINT, 0.0))
 
@@ -443,18 +332,11 @@ __all__ = [
     "SearchConfig",
     "SearchOutcome",
     "TrainedBudget",
-    "default_study_name",
     "enqueue_reference",
-    "is_free",
-    "is_trained",
     "make_pruner",
     "make_sampler",
     "open_study",
     "ranked",
     "reference_trial",
     "run_search",
-    "settings_differences",
-    "short_arch",
-    "study_settings",
-    "trial_summary",
 ]

@@ -1,6 +1,6 @@
 """The Optuna objective of the baseline search: sample, cost, reject, deduplicate, train, reward.
 
-One call judges one candidate, cheapest checks first (MnasNet section 4; DESIGN.md section 2):
+One call judges one candidate, cheapest checks first (MnasNet section 4; ``docs/baseline_search.md``):
 
 1. ``space.sample(trial)`` gives an :class:`ArchSpec`; the exact cost model gives its conv+linear
    MACs and parameters at the search resolution for the user's data (classes, input channels).
@@ -25,8 +25,9 @@ One call judges one candidate, cheapest checks first (MnasNet section 4; DESIGN.
 5. A NaN loss or an out-of-memory candidate returns NaN, which Optuna records as FAIL, with the
    reason.
 
-Every trial carries the user attributes of the contract's "Trial record", so a plain
-``optuna.load_study`` reader sees everything.
+Every trial carries the user attributes of the trial record (:mod:`nas.studies.records`; the
+keyword names of :func:`record` are those keys), so a plain ``optuna.load_study`` reader sees
+everything.
 """
 
 from __future__ import annotations
@@ -41,6 +42,17 @@ import optuna
 from optuna.trial import TrialState
 
 from nas.search.reward import Reward, format_flops
+from nas.studies.records import (
+    ACCURACY,
+    ARCH_CODE,
+    REASON,
+    REWARD,
+    ROLE,
+    ROLE_CANDIDATE,
+    ROLE_REFERENCE,
+    failure_reason,
+    is_free_reason,
+)
 from nas.training.evaluation import EvalLike
 from search_spaces.arch import ArchSpec
 from search_spaces.codes import arch_code
@@ -48,8 +60,6 @@ from search_spaces.cost import count_cost
 from search_spaces.space import SearchSpace
 
 CONSTRAINT = "macs_band"
-ROLE_REFERENCE = "reference"
-ROLE_CANDIDATE = "candidate"
 
 
 #: ``evaluator(arch, on_epoch) -> EvalResult``; on_epoch(epoch, accuracy) -> True stops training.
@@ -75,17 +85,6 @@ class Band:
         high = format_flops(int(self.high * target)) if math.isfinite(self.high) else "inf"
         low = format_flops(int(self.low * target))
         return f"{low}-{high} ({self.low:g}-{self.high:g} x {format_flops(target)})"
-
-
-def short_arch(arch: ArchSpec) -> str:
-    """A compact per-stage summary for tables: ``M6k5x2/40`` = MBConv6, kernel 5, 2 layers, 40 ch
-    (``D`` dsconv, ``C`` conv; ``+se`` omitted, ``-`` marks no SE, ``!`` no skip)."""
-    parts = []
-    for stage in arch.stages:
-        op = {"mbconv": f"M{stage.expansion}", "dsconv": "D", "conv": "C"}[stage.op]
-        flags = ("" if stage.se_ratio else "-") + ("" if stage.skip else "!")
-        parts.append(f"{op}k{stage.kernel}x{stage.layers}/{stage.out_channels}{flags}")
-    return " ".join(parts)
 
 
 def record(trial: optuna.trial.Trial, **attrs: Any) -> None:
@@ -136,7 +135,7 @@ class Objective:
             self.on_event(kind, payload)
 
     def __call__(self, trial: optuna.trial.Trial) -> float | tuple[float, float]:
-        role = trial.user_attrs.get("role", ROLE_CANDIDATE)
+        role = trial.user_attrs.get(ROLE, ROLE_CANDIDATE)
         arch = self.space.sample(trial)
         code = arch_code(arch)
         cost = count_cost(arch, self.num_classes, self.in_channels)
@@ -162,8 +161,8 @@ class Objective:
             attrs = original.user_attrs
             record(
                 trial,
-                accuracy=attrs.get("accuracy"),
-                reward=attrs.get("reward"),
+                accuracy=attrs.get(ACCURACY),
+                reward=attrs.get(REWARD),
                 reason=reason,
                 **{**idle, "device": attrs.get("device", ""), "curve": attrs.get("curve", [])},
             )
@@ -207,9 +206,7 @@ class Objective:
             record(trial, accuracy=None if last is None else float(last), reward=None, reason=reason, **base)
             self._emit("trial", number=trial.number, reason=reason, macs=cost.macs)
             raise optuna.TrialPruned(reason)
-        reason = {"nan": "nan loss", "oom": "out of memory"}.get(
-            result.status, result.reason or result.status
-        )
+        reason = failure_reason(result.status, result.reason)
         record(trial, accuracy=None, reward=None, reason=reason, **base)
         if result.reason and result.reason != reason:
             record(trial, detail=str(result.reason)[:500])  # the trainer's words (epoch, step...)
@@ -221,13 +218,12 @@ class Objective:
         """The earliest finished trial that trained (or pruned) the same architecture."""
         for other in trial.study.get_trials(deepcopy=False, states=(TrialState.COMPLETE, TrialState.PRUNED)):
             attrs = other.user_attrs
-            if other.number == trial.number or attrs.get("arch_code") != code:
+            if other.number == trial.number or attrs.get(ARCH_CODE) != code:
                 continue
-            reason = str(attrs.get("reason", ""))
-            if reason.startswith("rejected") or reason.startswith("duplicate"):
+            if is_free_reason(attrs.get(REASON)):
                 continue
             return other
         return None
 
 
-__all__ = ["CONSTRAINT", "Band", "EvalLike", "Evaluator", "Objective", "record", "short_arch"]
+__all__ = ["CONSTRAINT", "Band", "EvalLike", "Evaluator", "Objective", "record"]

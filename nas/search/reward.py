@@ -20,6 +20,7 @@ import re
 from dataclasses import dataclass
 
 from search_spaces.errors import UserError
+from search_spaces.notation import si_count
 
 #: Soft-constraint exponent (MnasNet section 3): 2x FLOPs is worth +5% relative accuracy.
 SOFT_W = -0.07
@@ -59,11 +60,9 @@ def parse_flops(text: str | int | float) -> int:
 
 
 def format_flops(value: int) -> str:
-    """Short text for a FLOPs count: ``400M``, ``1.5G``, ``386.81M`` (used in study names)."""
-    for unit, scale in (("T", 10**12), ("G", 10**9), ("M", 10**6), ("K", 10**3)):
-        if value >= scale:
-            return f"{value / scale:.6g}{unit}"
-    return str(value)
+    """Short text for a FLOPs count: ``400M``, ``1.5G``, ``386.81M`` (used in study names; the
+    notation is :func:`search_spaces.notation.si_count`'s)."""
+    return si_count(value)
 
 
 def default_w(kind: str) -> float:
