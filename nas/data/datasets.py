@@ -3,7 +3,7 @@
 Every source ends as a :class:`Splits`: uint8 tensors ``(N, C, H, W)`` for a training split, a
 validation split carved out of the training set with a seeded permutation, and the dataset's own
 test split. The search only ever sees ``train`` and ``val`` (MnasNet section 4 searched on a
-held-out part of the training set; DESIGN section 3); ``test`` is for final reports only, and the
+held-out part of the training set; :mod:`nas.data.splits`); ``test`` is for final reports only, and the
 two are disjoint by construction (val comes from the training files, test from the test files).
 
 Where the files come from (``--data-dir``, Debian's packages, a cache, torchvision's downloader)
