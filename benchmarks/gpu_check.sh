@@ -12,7 +12,7 @@
 #   --full-2    proxy fidelity, second half + Spearman of both halves: at most 8 minutes
 #               (needs full-1's fidelity_a.json in OUTDIR, or run --full)
 #   --full      --full-1 then --full-2 (about 14 minutes: only where no per-command limit applies)
-#   --dry-run   every step of every mode at a tiny size on the CPU (a smoke test, about 1-2 min)
+#   --dry-run   every step of every mode at a tiny size on the CPU (a smoke test, 1-4 min on two cores)
 #   --data-dir  folder with Fashion-MNIST's four IDX .gz files (default .data/fashion-mnist;
 #               make it with `bash benchmarks/prepare_gpu_data.sh`)
 #

@@ -151,7 +151,7 @@ def test_full_runs_both_halves_and_no_quick_step(tmp_path):
 
 @pytest.mark.slow
 def test_dry_run_runs_every_step_on_the_cpu(tmp_path):
-    """About 1-2 minutes on two shared cores: ten Python start-ups and tiny trainings."""
+    """1-4 minutes on two shared cores: ten Python start-ups and tiny trainings."""
     data = write_idx(tmp_path / "fmnist")
     out = tmp_path / "out"
     result = run(str(out), "--dry-run", "--data-dir", str(data), timeout=600)
