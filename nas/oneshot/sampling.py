@@ -34,14 +34,32 @@ def _with_skips(space: SearchSpace, arch: ArchSpec) -> ArchSpec:
     return arch.with_stages(stages)
 
 
-def largest_arch(space: SearchSpace, num_classes: int = 1000, in_channels: int = 3) -> ArchSpec:
-    """The space's most expensive candidate (by conv + linear MACs), with identity skips."""
-    return _with_skips(space, space.mac_range(num_classes, in_channels).max_arch)
+def _preferring(space: SearchSpace, op: str | None) -> SearchSpace:
+    """``space`` with every stage that offers ``op`` restricted to it (unchanged when None)."""
+    if op is None:
+        return space
+    stages = tuple(replace(choice, ops=(op,)) if op in choice.ops else choice for choice in space.stages)
+    return replace(space, stages=stages)
 
 
-def smallest_arch(space: SearchSpace, num_classes: int = 1000, in_channels: int = 3) -> ArchSpec:
-    """The space's cheapest candidate (by conv + linear MACs), with identity skips."""
-    return _with_skips(space, space.mac_range(num_classes, in_channels).min_arch)
+def largest_arch(
+    space: SearchSpace, num_classes: int = 1000, in_channels: int = 3, op: str | None = None
+) -> ArchSpec:
+    """The space's most expensive candidate (by conv + linear MACs), with identity skips.
+
+    ``op`` (e.g. ``mbconv``) restricts every stage that offers it to that op before taking the
+    maximum: in the MnasNet space the dearest op is the regular conv, so the plain maximum is an
+    all-conv network (about 1.6x the MACs of the largest all-MBConv one) whose op-specific
+    weights no MBConv candidate shares.
+    """
+    return _with_skips(space, _preferring(space, op).mac_range(num_classes, in_channels).max_arch)
+
+
+def smallest_arch(
+    space: SearchSpace, num_classes: int = 1000, in_channels: int = 3, op: str | None = None
+) -> ArchSpec:
+    """The space's cheapest candidate (by conv + linear MACs), with identity skips (``op``: as above)."""
+    return _with_skips(space, _preferring(space, op).mac_range(num_classes, in_channels).min_arch)
 
 
 class _UniformChoices:

@@ -67,3 +67,14 @@ def test_sandwich_puts_the_teacher_first_then_the_smallest_then_random_ones():
     assert archs[:2] == (big, small)
     rng = random.Random(0)
     assert archs[2:] == tuple(random_arch(space, rng) for _ in range(3))
+
+
+def test_extremes_can_prefer_an_op_and_stay_members():
+    space = SPACES["wide"]
+    big = largest_arch(space, op="dsconv")
+    small = smallest_arch(space, op="conv")
+    assert space.problem(big) is None and space.problem(small) is None
+    for choice, b, s in zip(space.stages, big.stages, small.stages, strict=True):
+        assert b.op == ("dsconv" if "dsconv" in choice.ops else b.op)
+        assert s.op == ("conv" if "conv" in choice.ops else s.op)
+    assert count_cost(big).macs <= count_cost(largest_arch(space)).macs
