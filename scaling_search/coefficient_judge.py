@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
+from nas.studies.records import failure_reason
 from nas.training.evaluation import EvalLike
 from scaling_search.coefficient_config import ROLE_REFERENCE, Candidate, CoefficientConfig
 from search_spaces.arch import ArchSpec
@@ -71,7 +72,7 @@ def judge(
     failed = [r for r in results if r.status not in ("ok", "stopped") or r.accuracy is None]
     if failed:
         bad = failed[0]
-        reason = {"nan": "nan loss", "oom": "out of memory"}.get(bad.status, str(bad.reason or bad.status))
+        reason = failure_reason(bad.status, bad.reason)
         return Judged(False, None, None, (), tuple(bad.curve), epochs, wall, _mean(speeds), device, reason)
     accuracies = tuple(float(r.accuracy) for r in results)  # type: ignore[arg-type]
     std = statistics.stdev(accuracies) if len(accuracies) > 1 else 0.0
@@ -106,6 +107,12 @@ def record(trial: Any, candidate: Candidate, config: CoefficientConfig, judged: 
             gamma=candidate.point.gamma,
             constraint=candidate.point.constraint,
             target_ratio=2.0**config.phi,
+        )
+    if candidate.network is not None:
+        attrs.update(
+            realised_ratio=candidate.network.ratio,
+            members=[[p.alpha, p.beta, p.gamma] for p in candidate.network.points],
+            rule=config.plan.rule,
         )
     if candidate.multiplier is not None:
         attrs.update(multiplier=candidate.multiplier, target_macs=candidate.target_macs)

@@ -3,12 +3,13 @@
 Step 1 of compound scaling fixes phi = 1 and grid-searches alpha, beta, gamma >= 1 under
 ``alpha * beta**2 * gamma**2 ~= 2`` (Eq. 3). Here:
 
-- **candidates** are the points of :func:`scaling_search.grid.candidate_grid`, cut to
-  ``max_candidates`` by :func:`scaling_search.grid.spread_subset`. Each is the base scaled at phi
-  (depth ``alpha**phi``, width ``beta**phi``; :func:`scaling_search.scale.scale`), costed at the
-  base's search resolution times ``gamma**phi`` (exact MACs, the user's classes and channels, as
-  the baseline search costs its candidates), and **trained at the proxy resolution times
-  gamma**phi** with the same proxy as the baseline search (:func:`nas.training.trainer.evaluate`);
+- **candidates** are the distinct compound networks the points of
+  :func:`scaling_search.grid.candidate_grid` build at phi (:mod:`scaling_search.realised`), cut
+  to ``max_candidates`` by :func:`scaling_search.grid.spread_subset`. Each is costed exactly at
+  the base's search resolution times ``gamma**phi`` (the user's classes and channels, as the
+  baseline search costs its candidates) and **trained at the proxy resolution times the realised
+  resolution multiplier** with the same proxy as the baseline search
+  (:func:`nas.training.trainer.evaluate`);
 - **repeats**: each candidate is trained ``repeats`` times with seeds ``seed, seed+1, ...``; the
   objective is the mean validation accuracy and the spread (sample standard deviation) is stored;
 - **the reference** (the base itself, phi = 0, role ``reference``) is trained first under the
@@ -23,8 +24,12 @@ Step 1 of compound scaling fixes phi = 1 and grid-searches alpha, beta, gamma >=
   start the same work at once leave it to the lower-numbered trial (the other ends untrained as
   FAIL ``"not run: ..."``), and every worker waits for the others before picking the winner, so
   all of them write the same answer;
-- **the winner** maximises mean accuracy; ties (to 1e-9) go to fewer MACs, then to the lower
-  candidate index;
+- **the winner** maximises mean accuracy when the grid left enough compound networks within
+  ``flops_tolerance`` of ``2**phi x base`` after rounding, else the soft reward (the rule of
+  :mod:`scaling_search.realised`, recorded in the settings and each trial); ties (to 1e-9) go to
+  fewer MACs, then to the lower candidate index. Its lead over the runner-up is set against the
+  seed-to-seed noise of the repeats (:mod:`scaling_search.verdict`), stored as the study's
+  ``verdict`` user attr;
 - **single-dimension comparison** (optional): width-only, depth-only and resolution-only models
   sized to the winner's realised MACs (:mod:`scaling_search.single`), trained the same way, roles
   ``single-width`` / ``single-depth`` / ``single-resolution`` (the paper's Figure 8 claim).
@@ -68,10 +73,9 @@ from scaling_search.coefficient_study import (
     role_done,
     wait_for_others,
 )
+from scaling_search.realised import score
 from scaling_search.single import SINGLE_ROLES
-
-#: Accuracies are compared to 9 decimals, so float noise never decides a tie.
-_DIGITS = 9
+from scaling_search.verdict import Verdict, decide, pick_winner
 
 
 @dataclass
@@ -89,21 +93,11 @@ class CoefficientOutcome:
     trained: int = 0
     wall_s: float = 0.0
     running_elsewhere: list[int] = field(default_factory=list)
+    verdict: Verdict | None = None
 
     @property
     def winner_candidate(self) -> Candidate | None:
         return None if self.winner is None else self.candidates[self.winner]
-
-
-def pick_winner(rows: Sequence[tuple[int, float | None, int]]) -> int | None:
-    """Index with the highest accuracy; ties (to 1e-9) to fewer MACs, then to the lower index.
-
-    ``rows`` are ``(index, accuracy or None, macs)``; None (failed) never wins.
-    """
-    scored = [(round(acc, _DIGITS), macs, index) for index, acc, macs in rows if acc is not None]
-    if not scored:
-        return None
-    return min(scored, key=lambda r: (-r[0], r[1], r[2]))[2]
 
 
 def run_coefficient_search(
@@ -166,11 +160,10 @@ def run_coefficient_search(
 
     finished = finished_trials(study, n)
     running = sorted(set(range(n)) - set(finished))
-    rows = [
-        (i, finished[i].user_attrs.get("accuracy") if i in finished else None, candidates[i].macs)
-        for i in range(n)
-    ]
-    winner = pick_winner(rows)
+    verdict = _verdict(config, candidates, finished)
+    winner = verdict.winner
+    if not running:
+        study.set_user_attr("verdict", verdict.to_dict())
     singles: list[tuple[Candidate, Any | None]] = []
     if compare_single and winner is not None and not running:
         for single in config.singles(candidates[winner].macs):
@@ -195,7 +188,20 @@ def run_coefficient_search(
         trained=trained,
         wall_s=time.monotonic() - started,
         running_elsewhere=running,
+        verdict=verdict,
     )
+
+
+def _verdict(config: CoefficientConfig, candidates: Sequence[Candidate], finished: dict[int, Any]) -> Verdict:
+    """Scores under the plan's rule, and every candidate's runs for the seed spread."""
+    rule = config.plan.rule
+    rows, runs = [], []
+    for i, candidate in enumerate(candidates):
+        attrs = finished[i].user_attrs if i in finished else {}
+        ratio = candidate.network.ratio if candidate.network is not None else candidate.macs_ratio
+        rows.append((i, score(attrs.get("accuracy"), ratio, rule), candidate.macs))
+        runs.append([float(a) for a in attrs.get("accuracies") or ()])
+    return decide(rule, rows, runs, config.repeats)
 
 
 def _optimize_one(study: Any, objective: Callable[[Any], float]) -> None:
@@ -240,6 +246,7 @@ __all__ = [
     "ROLE_REFERENCE",
     "SINGLE_ROLES",
     "STUDY_KIND",
+    "Verdict",
     "judge",
     "open_study",
     "pick_winner",

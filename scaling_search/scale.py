@@ -43,10 +43,12 @@ def check_phi(phi: float, *, flag: str = "phi", positive: bool = False, upper: f
     if isinstance(phi, bool) or not isinstance(phi, (int, float)):
         raise UserError(f"{flag} must be a number, got {phi!r}")
     phi = float(phi)
-    if not math.isfinite(phi) or phi < 0:
-        raise UserError(f"{flag} must be a finite number >= 0, got {phi:g}")
-    if positive and phi == 0:
+    if not math.isfinite(phi):
+        raise UserError(f"{flag} must be a finite number, got {phi:g}")
+    if positive and phi <= 0:
         raise UserError(f"{flag} must be > 0 (phi = 0 is the base itself), got {phi:g}")
+    if phi < 0:
+        raise UserError(f"{flag} must be a finite number >= 0, got {phi:g}")
     if upper is not None and phi > upper:
         raise UserError(f"{flag} {phi:g} is absurd here: at most {upper:g} (B7 is phi = 7)")
     return phi

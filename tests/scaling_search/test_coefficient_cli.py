@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+import yaml
 
 import cli
 from nas.training.proxy import proxy_to_yaml
@@ -43,6 +44,8 @@ def _argv(files: dict[str, str], *extra: str) -> list[str]:
         files["out"],
         "--study",
         "coef",
+        "--repeats",
+        "1",
         *extra,
     ]
 
@@ -50,8 +53,10 @@ def _argv(files: dict[str, str], *extra: str) -> list[str]:
 def test_coefficients_then_scale(files: dict[str, str], capsys) -> None:
     assert cli.main(_argv(files, "--max-candidates", "2", "--compare-single")) == 0
     out = capsys.readouterr().out
-    assert "compound coefficients at phi=1" in out and "★" in out
+    assert "compound coefficients at phi=1" in out and ("★" in out or "☆" in out)
     assert "width only" in out and "depth only" in out and "resolution only" in out
+    assert "distinct networks after rounding" in out and "rule:" in out
+    assert "seed noise not measured" in out and "leading (not established)" in out  # 1 repeat
 
     folder = Path(files["out"]) / "coef"
     coeffs = load_coefficients(folder / "coefficients.yaml")
@@ -60,6 +65,17 @@ def test_coefficients_then_scale(files: dict[str, str], capsys) -> None:
     check_base(coeffs, base)  # the file belongs to the base
     assert abs(coeffs.constraint - 2) <= 0.1 + 1e-9
     assert (folder / "report.html").exists()
+    evidence = yaml.safe_load((folder / "coefficients.yaml").read_text())["evidence"]
+    assert evidence["rule"] in ("tolerance", "soft") and evidence["rule"] in evidence["rule_text"]
+    for row in evidence["candidates"]:
+        assert row["realised_ratio"] == pytest.approx(row["macs_ratio"] / 2, rel=1e-5)
+        assert [row["alpha"], row["beta"], row["gamma"]] in row["members"]
+    winner = evidence["winner"]
+    assert winner["inside_tolerance"] or evidence["rule"] == "soft"
+    assert (
+        evidence["verdict"]["established"] is False
+        and evidence["grid"]["points"] >= evidence["grid"]["distinct_networks"]
+    )
 
     argv = ["scale", "--phi", "0-3", "--base", str(folder / "baseline.yaml")]
     assert cli.main([*argv, "--coefficients", str(folder / "coefficients.yaml"), "--format", "json"]) == 0
@@ -104,6 +120,9 @@ def test_scale_refuses_coefficients_of_another_base(files: dict[str, str], tmp_p
         (["--tolerance", "-0.1"], "--tolerance"),
         (["--repeats", "0"], "--repeats"),
         (["--max-candidates", "0"], "--max-candidates"),
+        (["--flops-tolerance", "0"], "--flops-tolerance"),
+        (["--flops-tolerance", "1.5"], "--flops-tolerance"),
+        (["--repeats", "101"], "--repeats"),
     ],
 )
 def test_bad_flags_are_one_line_and_exit_2(
@@ -140,6 +159,8 @@ def test_fashion_mnist_phi_1_with_compare_single(tmp_path: Path, capsys) -> None
         "--phi",
         "1",
         "--max-candidates",
+        "1",
+        "--repeats",
         "1",
         "--compare-single",
         "--proxy",

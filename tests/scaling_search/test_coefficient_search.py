@@ -115,9 +115,14 @@ def test_realised_macs_are_those_of_the_rounded_network() -> None:
 
 
 def test_candidates_are_a_deterministic_spread_subset() -> None:
-    first = [c.point for c in _config(max_candidates=5).candidates()]
-    assert first == [c.point for c in _config(max_candidates=5, seed=7).candidates()]
+    b0 = dict(base=reference_b0(), num_classes=1000, in_channels=3)
+    first = [c.point for c in _config(max_candidates=5, **b0).candidates()]
+    assert first == [c.point for c in _config(max_candidates=5, seed=7, **b0).candidates()]
     assert GridPoint(1.2, 1.1, 1.15) in first and len(set(first)) == 5
+    # distinct networks, all compound (no single-dimension corner takes a place)
+    candidates = _config(max_candidates=5, **b0).candidates()
+    assert len({c.arch for c in candidates}) == 5
+    assert all(c.network.compound for c in candidates)
 
 
 def test_phi_must_be_positive() -> None:
