@@ -35,11 +35,9 @@ def _images(batch: Any) -> Tensor:
 
 
 def _stats(norm: _BatchNorm) -> dict[str, Tensor]:
-    return {
-        "mean": norm.running_mean,
-        "var": norm.running_var,
-        "count": norm.num_batches_tracked,
-    }
+    """The running buffers of a BatchNorm layer that tracks them."""
+    stats = {"mean": norm.running_mean, "var": norm.running_var, "count": norm.num_batches_tracked}
+    return {name: value for name, value in stats.items() if value is not None}
 
 
 def recalibrate_bn(model: nn.Module, batches: Iterable[Any], max_batches: int | None = None) -> int:

@@ -33,7 +33,7 @@ from search_spaces.plan import BlockPlan
 class Step:
     """One module of a branch as a candidate uses it: the slice and the stride."""
 
-    module: nn.Module
+    module: ElasticConvBNAct | ElasticSqueezeExcite
     part: ChannelSlice
     stride: int = 1
 
@@ -48,6 +48,8 @@ class Step:
 
 class Branch(nn.Module):
     """An op's elastic body; subclasses list the steps a planned block takes."""
+
+    se: ElasticSqueezeExcite | None
 
     def steps(self, plan: BlockPlan) -> list[Step]:  # pragma: no cover - abstract
         raise NotImplementedError
@@ -82,7 +84,9 @@ class MBConvBranch(Branch):
     def __init__(self, bounds: LayerBounds, kernel_transform: bool = False) -> None:
         super().__init__()
         mid = bounds.max_mid("mbconv")
-        self.expand = ElasticConvBNAct(bounds.max_in, mid) if bounds.has_expansion else None
+        self.expand: ElasticConvBNAct | None = None
+        if bounds.has_expansion:
+            self.expand = ElasticConvBNAct(bounds.max_in, mid)
         self.depthwise = ElasticConvBNAct(
             mid, mid, bounds.kernels, depthwise=True, kernel_transform=kernel_transform
         )

@@ -26,31 +26,39 @@ class ElasticBatchNorm2d(nn.BatchNorm2d):
             return super().forward(x)
         if channels > self.num_features:
             raise ValueError(f"input has {channels} channels, this norm at most {self.num_features}")
+        mean, var, count = self._statistics()
         factor = 0.0
-        if self.training and self.track_running_stats:
+        if self.training:
             # Same bookkeeping as nn.BatchNorm2d: momentum None means a cumulative average.
-            self.num_batches_tracked.add_(1)
-            factor = 1.0 / float(self.num_batches_tracked) if self.momentum is None else self.momentum
-        use_batch_stats = self.training or not self.track_running_stats
+            count.add_(1)
+            factor = 1.0 / float(count) if self.momentum is None else self.momentum
         return F.batch_norm(
             x,
-            self.running_mean[:channels] if self.track_running_stats else None,
-            self.running_var[:channels] if self.track_running_stats else None,
+            mean[:channels],
+            var[:channels],
             self.weight[:channels],
             self.bias[:channels],
-            use_batch_stats,
+            self.training,
             factor,
             self.eps,
         )
 
+    def _statistics(self) -> tuple[Tensor, Tensor, Tensor]:
+        """Running mean, variance and batch count (always tracked: the supernet's BN are built so)."""
+        mean, var, count = self.running_mean, self.running_var, self.num_batches_tracked
+        if mean is None or var is None or count is None:
+            raise ValueError("an elastic BatchNorm needs running statistics (track_running_stats=True)")
+        return mean, var, count
+
     def active_state(self, channels: int, prefix: str) -> dict[str, Tensor]:
         """The sliced parameters and statistics under ``nn.BatchNorm2d``'s state-dict names."""
+        mean, var, count = self._statistics()
         return {
             prefix + "weight": self.weight[:channels],
             prefix + "bias": self.bias[:channels],
-            prefix + "running_mean": self.running_mean[:channels],
-            prefix + "running_var": self.running_var[:channels],
-            prefix + "num_batches_tracked": self.num_batches_tracked,
+            prefix + "running_mean": mean[:channels],
+            prefix + "running_var": var[:channels],
+            prefix + "num_batches_tracked": count,
         }
 
 

@@ -36,11 +36,13 @@ class ElasticSqueezeExcite(nn.Module):
             raise ValueError(
                 f"SE slice {mid}/{squeeze} exceeds {self.reduce.in_channels}/{self.reduce.out_channels}"
             )
+        reduce_bias, expand_bias = self.reduce.bias, self.expand.bias
+        assert reduce_bias is not None and expand_bias is not None  # built with bias=True
         return (
             self.reduce.weight[:squeeze, :mid],
-            self.reduce.bias[:squeeze],
+            reduce_bias[:squeeze],
             self.expand.weight[:mid, :squeeze],
-            self.expand.bias[:mid],
+            expand_bias[:mid],
         )
 
     def forward(self, x: Tensor, part: ChannelSlice) -> Tensor:

@@ -43,7 +43,9 @@ class ElasticLayer(nn.Module):
         """The branch of ``op`` (KeyError-free: a clear error when the op is not a choice here)."""
         if op not in self.branches:
             raise ValueError(f"op {op!r} is not a choice of this layer ({', '.join(self.branches)})")
-        return self.branches[op]
+        branch = self.branches[op]
+        assert isinstance(branch, Branch)
+        return branch
 
     def forward(self, x: Tensor, plan: BlockPlan, drop_connect: bool = True) -> Tensor:
         """Run the block ``plan``; ``drop_connect=False`` switches stochastic depth off."""

@@ -113,8 +113,11 @@ class Supernet(nn.Module):
         out = []
         plans = iter(self._plans)
         for number, (positions, stage) in enumerate(zip(self.stages, self._active.stages, strict=True), 1):
+            assert isinstance(positions, nn.ModuleList)
             for index in range(stage.layers):
-                out.append((positions[index], next(plans), f"features.{number}.{index}."))
+                layer = positions[index]
+                assert isinstance(layer, ElasticLayer)
+                out.append((layer, next(plans), f"features.{number}.{index}."))
         return out
 
     def _stem_slice(self) -> ChannelSlice:

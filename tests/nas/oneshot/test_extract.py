@@ -9,8 +9,9 @@ import torch
 
 from nas.oneshot.bn_calibration import recalibrate_bn
 from nas.oneshot.extract import extract
-from nas.oneshot.sampling import random_archs
+from nas.oneshot.sampling import largest_arch, random_archs, smallest_arch
 from nas.oneshot.supernet import Supernet
+from search_spaces.arch import ArchSpec
 from search_spaces.builder import EffNet
 from tests.nas.oneshot.spaces import all_spaces, batches, scramble
 
@@ -25,12 +26,7 @@ def _supernet(space_id: str, kernel_transform: bool = False) -> Supernet:
     return net
 
 
-@pytest.fixture(scope="module", params=sorted(SPACES))
-def supernet(request) -> Supernet:
-    return _supernet(request.param)
-
-
-def _assert_exact(net: Supernet, arch) -> None:
+def _assert_exact(net: Supernet, arch: ArchSpec) -> None:
     """Recalibrate ``arch``'s BN in the supernet, then compare eval outputs with its extraction."""
     net.set_active(arch)
     recalibrate_bn(net, batches(2))
@@ -45,13 +41,32 @@ def _assert_exact(net: Supernet, arch) -> None:
     torch.testing.assert_close(got, expected, rtol=1e-5, atol=1e-5 * float(expected.abs().max()))
 
 
-@pytest.mark.parametrize("which", ["largest", "smallest", *(f"random{i}" for i in range(CANDIDATES))])
-def test_extracted_candidate_computes_the_supernets_output(supernet, which):
-    if which.startswith("random"):
-        arch = random_archs(supernet.space, CANDIDATES, seed=7)[int(which[6:])]
-    else:
-        arch = getattr(supernet, which)
-    _assert_exact(supernet, arch)
+def _candidates() -> list[tuple[str, str, ArchSpec]]:
+    """(space, label, arch): largest, smallest and random candidates, each distinct arch once."""
+    out = []
+    for space_id, space in sorted(SPACES.items()):
+        named = {"largest": largest_arch(space, 5, 1), "smallest": smallest_arch(space, 5, 1)}
+        named.update({f"random{i}": arch for i, arch in enumerate(random_archs(space, CANDIDATES, seed=7))})
+        seen: set[ArchSpec] = set()
+        for label, arch in named.items():
+            if arch not in seen:
+                seen.add(arch)
+                out.append((space_id, label, arch))
+    return out
+
+
+@pytest.fixture(scope="module")
+def supernets() -> dict[str, Supernet]:
+    return {}
+
+
+@pytest.mark.parametrize(
+    ("space_id", "arch"), [(s, a) for s, _, a in _candidates()], ids=[f"{s}-{n}" for s, n, _ in _candidates()]
+)
+def test_extracted_candidate_computes_the_supernets_output(supernets, space_id, arch):
+    if space_id not in supernets:
+        supernets[space_id] = _supernet(space_id)
+    _assert_exact(supernets[space_id], arch)
 
 
 @pytest.mark.parametrize("space_id", ["mnasnet", "wide"])
