@@ -27,6 +27,38 @@ if TYPE_CHECKING:  # pragma: no cover - typing only
     import plotly.graph_objects as go
 
 
+def _markers(
+    rows: pd.DataFrame, x: list[Any], y: list[Any], name: str, marker: dict[str, Any], **extra: Any
+) -> go.Scatter:
+    """One marker trace of trials with their hover text: every point a reader can identify."""
+    import plotly.graph_objects as go
+
+    return go.Scatter(
+        x=x, y=y, mode="markers", name=name, marker=marker, hovertext=hovers(rows), hoverinfo="text", **extra
+    )
+
+
+def _running_best(done: pd.DataFrame, by: str, last_number: int) -> tuple[list[int], list[float], list[Any]]:
+    """Steps of the running best of ``by`` (in %), carried on to ``last_number``, with the row holding it.
+
+    The last step is extended to the study's last trial so a plateau at the end stays visible.
+    """
+    xs: list[int] = []
+    ys: list[float] = []
+    holders: list[Any] = []
+    best_value, best_row = -math.inf, None
+    for row in done.to_dict("records"):
+        if float(row[by]) > best_value:
+            best_value, best_row = float(row[by]), row
+        xs.append(int(row["number"]))
+        ys.append(best_value * 100)
+        holders.append(best_row)
+    xs.append(last_number)
+    ys.append(ys[-1])
+    holders.append(holders[-1])
+    return xs, ys, holders
+
+
 def progress_figure(frame: pd.DataFrame) -> go.Figure | None:
     """Reward and accuracy of every trained trial over trial number, with the running best.
 
@@ -41,53 +73,38 @@ def progress_figure(frame: pd.DataFrame) -> go.Figure | None:
         return None
     fig = go.Figure()
     candidates = done[done["role"] != "reference"]
+    numbers = candidates["number"].tolist()
     fig.add_trace(
-        go.Scatter(
-            x=candidates["number"].tolist(),
-            y=nums(candidates[by], 100),
-            mode="markers",
-            name=f"{by} per trial",
-            marker={"color": STATUS_COLORS["complete"], "size": 7},
-            hovertext=hovers(candidates),
-            hoverinfo="text",
+        _markers(
+            candidates,
+            numbers,
+            nums(candidates[by], 100),
+            f"{by} per trial",
+            {"color": STATUS_COLORS["complete"], "size": 7},
         )
     )
     if by != "accuracy" and done["accuracy"].notna().any():
         fig.add_trace(
-            go.Scatter(
-                x=candidates["number"].tolist(),
-                y=nums(candidates["accuracy"], 100),
-                mode="markers",
-                name="accuracy per trial",
-                marker={"color": "#7fb3d5", "size": 5, "symbol": "circle-open"},
-                hovertext=hovers(candidates),
-                hoverinfo="text",
+            _markers(
+                candidates,
+                numbers,
+                nums(candidates["accuracy"], 100),
+                "accuracy per trial",
+                {"color": "#7fb3d5", "size": 5, "symbol": "circle-open"},
             )
         )
     pruned = frame[(frame["status"] == "pruned") & frame["accuracy"].notna()]
     if len(pruned):
         fig.add_trace(
-            go.Scatter(
-                x=pruned["number"].tolist(),
-                y=nums(pruned["accuracy"], 100),
-                mode="markers",
-                name="pruned (accuracy when stopped)",
-                marker={"color": STATUS_COLORS["pruned"], "size": 6, "symbol": "x"},
-                hovertext=hovers(pruned),
-                hoverinfo="text",
+            _markers(
+                pruned,
+                pruned["number"].tolist(),
+                nums(pruned["accuracy"], 100),
+                "pruned (accuracy when stopped)",
+                {"color": STATUS_COLORS["pruned"], "size": 6, "symbol": "x"},
             )
         )
-    xs, ys, holders = [], [], []
-    best_value, best_row = -math.inf, None
-    for row in done.to_dict("records"):
-        if float(row[by]) > best_value:
-            best_value, best_row = float(row[by]), row
-        xs.append(int(row["number"]))
-        ys.append(best_value * 100)
-        holders.append(best_row)
-    xs.append(int(frame["number"].max()))
-    ys.append(ys[-1])
-    holders.append(holders[-1])
+    xs, ys, holders = _running_best(done, by, int(frame["number"].max()))
     fig.add_trace(
         go.Scatter(
             x=xs,
@@ -102,14 +119,12 @@ def progress_figure(frame: pd.DataFrame) -> go.Figure | None:
     ref = done[done["role"] == "reference"]
     if len(ref):
         fig.add_trace(
-            go.Scatter(
-                x=ref["number"].tolist(),
-                y=nums(ref[by], 100),
-                mode="markers",
-                name="B0 reference",
-                marker={"color": REFERENCE_COLOR, "size": 15, "symbol": "star", "line": {"width": 1}},
-                hovertext=hovers(ref),
-                hoverinfo="text",
+            _markers(
+                ref,
+                ref["number"].tolist(),
+                nums(ref[by], 100),
+                "B0 reference",
+                {"color": REFERENCE_COLOR, "size": 15, "symbol": "star", "line": {"width": 1}},
             )
         )
     return layout(
@@ -127,6 +142,103 @@ def _iso_accuracy(reward: float, macs: float, target: float, w: float, kind: str
     else:
         exponent = w
     return reward / (macs / target) ** exponent
+
+
+def _candidate_marker(candidates: pd.DataFrame, has_reward: bool) -> dict[str, Any]:
+    """Candidate markers coloured by reward when there is one, so the best region stands out."""
+    marker: dict[str, Any] = {"size": 8, "line": {"width": 0.5, "color": "white"}}
+    if has_reward:
+        marker.update(
+            color=nums(candidates["reward"], 100),
+            colorscale="Viridis",
+            showscale=True,
+            colorbar={"title": {"text": "reward (%)"}, "thickness": 12},
+        )
+    else:
+        marker["color"] = STATUS_COLORS["complete"]
+    return marker
+
+
+def _macs_span(done: pd.DataFrame, target: int | None) -> tuple[float, float]:
+    """MACs range to draw (millions): every trial and the target, with 15% margin either side."""
+    macs_m = [m for m in nums(done["macs"], 1e-6) if m]
+    lo, hi = min(macs_m), max(macs_m)
+    if target:
+        lo, hi = min(lo, target / 1e6), max(hi, target / 1e6)
+    return lo / 1.15, hi * 1.15
+
+
+def _add_iso_lines(
+    fig: go.Figure, done: pd.DataFrame, span: tuple[float, float], target: int, w: float, reward_kind: str
+) -> None:
+    """Reward iso-lines through the best reward and the quartiles, sampled log-evenly over ``span``."""
+    import plotly.graph_objects as go
+
+    span_lo, span_hi = span
+    rewards = done["reward"].dropna().astype("float64")
+    levels = sorted({float(rewards.max()), float(rewards.quantile(0.75)), float(rewards.quantile(0.25))})
+    xs = [span_lo * (span_hi / span_lo) ** (i / 60) for i in range(61)]
+    for n, level in enumerate(reversed(levels)):
+        ys = [_iso_accuracy(level, x * 1e6, target, w, reward_kind) * 100 for x in xs]
+        fig.add_trace(
+            go.Scatter(
+                x=xs,
+                y=ys,
+                mode="lines",
+                line={"dash": "dot", "width": 1, "color": "#888"},
+                name="reward iso-lines" if n == 0 else f"reward {level:.2%}",
+                legendgroup="iso",
+                showlegend=n == 0,
+                hovertext=[
+                    f"reward {level:.2%} everywhere on this line<br>"
+                    f"ACC·(MACs/T)^{w:g} = const (MnasNet Eq. 2)<br>MACs {x:.1f}M → ACC {y:.2f}%"
+                    for x, y in zip(xs, ys, strict=True)
+                ],
+                hoverinfo="text",
+            )
+        )
+
+
+def _add_pareto(fig: go.Figure, frame: pd.DataFrame) -> None:
+    """The accuracy/MACs Pareto front as a step line, when there is one."""
+    import plotly.graph_objects as go
+
+    front = pareto_front(frame)
+    if len(front):
+        fig.add_trace(
+            go.Scatter(
+                x=nums(front["macs"], 1e-6),
+                y=nums(front["accuracy"], 100),
+                mode="lines+markers",
+                line={"shape": "hv", "color": "#ff7f0e", "width": 2},
+                marker={"size": 9, "symbol": "diamond-open", "color": "#ff7f0e"},
+                name="Pareto front",
+                hovertext=hovers(front, lambda r: "on the Pareto front"),
+                hoverinfo="text",
+            )
+        )
+
+
+def _accuracy_macs_layout(fig: go.Figure, done: pd.DataFrame, span: tuple[float, float]) -> go.Figure:
+    """Axes of the accuracy/MACs figure: log MACs when the range spans more than 8x, padded accuracy."""
+    span_lo, span_hi = span
+    accs = [a for a in nums(done["accuracy"], 100) if a is not None]
+    pad = max((max(accs) - min(accs)) * 0.15, 0.5)
+    log_x = span_hi / span_lo > 8
+    return layout(
+        fig,
+        "Accuracy vs MACs: target, reward iso-lines, Pareto front",
+        height=520,
+        xaxis={
+            "title": {"text": "MACs (millions of conv+linear multiply-adds, at search resolution)"},
+            "type": "log" if log_x else "linear",
+            "range": [math.log10(span_lo), math.log10(span_hi)] if log_x else [span_lo, span_hi],
+        },
+        yaxis={
+            "title": {"text": "proxy validation accuracy (%)"},
+            "range": [min(accs) - pad, max(accs) + pad],
+        },
+    )
 
 
 def accuracy_macs_figure(
@@ -147,83 +259,31 @@ def accuracy_macs_figure(
     fig = go.Figure()
     candidates = done[done["role"] != "reference"]
     has_reward = candidates["reward"].notna().any()
-    marker: dict[str, Any] = {"size": 8, "line": {"width": 0.5, "color": "white"}}
-    if has_reward:
-        marker.update(
-            color=nums(candidates["reward"], 100),
-            colorscale="Viridis",
-            showscale=True,
-            colorbar={"title": {"text": "reward (%)"}, "thickness": 12},
-        )
-    else:
-        marker["color"] = STATUS_COLORS["complete"]
     fig.add_trace(
-        go.Scatter(
-            x=nums(candidates["macs"], 1e-6),
-            y=nums(candidates["accuracy"], 100),
-            mode="markers",
-            name="candidates",
-            marker=marker,
-            hovertext=hovers(candidates),
-            hoverinfo="text",
+        _markers(
+            candidates,
+            nums(candidates["macs"], 1e-6),
+            nums(candidates["accuracy"], 100),
+            "candidates",
+            _candidate_marker(candidates, has_reward),
         )
     )
     pruned = frame[(frame["status"] == "pruned") & frame["accuracy"].notna() & frame["macs"].notna()]
     if len(pruned):
         fig.add_trace(
-            go.Scatter(
-                x=nums(pruned["macs"], 1e-6),
-                y=nums(pruned["accuracy"], 100),
-                mode="markers",
-                name="pruned (when stopped)",
-                marker={"color": STATUS_COLORS["pruned"], "size": 6, "symbol": "x"},
-                hovertext=hovers(pruned),
-                hoverinfo="text",
+            _markers(
+                pruned,
+                nums(pruned["macs"], 1e-6),
+                nums(pruned["accuracy"], 100),
+                "pruned (when stopped)",
+                {"color": STATUS_COLORS["pruned"], "size": 6, "symbol": "x"},
                 visible="legendonly",
             )
         )
-    front = pareto_front(frame)
-    if len(front):
-        fig.add_trace(
-            go.Scatter(
-                x=nums(front["macs"], 1e-6),
-                y=nums(front["accuracy"], 100),
-                mode="lines+markers",
-                line={"shape": "hv", "color": "#ff7f0e", "width": 2},
-                marker={"size": 9, "symbol": "diamond-open", "color": "#ff7f0e"},
-                name="Pareto front",
-                hovertext=hovers(front, lambda r: "on the Pareto front"),
-                hoverinfo="text",
-            )
-        )
-    macs_m = [m for m in nums(done["macs"], 1e-6) if m]
-    lo, hi = min(macs_m), max(macs_m)
-    if target:
-        lo, hi = min(lo, target / 1e6), max(hi, target / 1e6)
-    span_lo, span_hi = lo / 1.15, hi * 1.15
+    _add_pareto(fig, frame)
+    span = _macs_span(done, target)
     if target and has_reward:
-        rewards = done["reward"].dropna().astype("float64")
-        levels = sorted({float(rewards.max()), float(rewards.quantile(0.75)), float(rewards.quantile(0.25))})
-        xs = [span_lo * (span_hi / span_lo) ** (i / 60) for i in range(61)]
-        for n, level in enumerate(reversed(levels)):
-            ys = [_iso_accuracy(level, x * 1e6, target, w, reward_kind) * 100 for x in xs]
-            fig.add_trace(
-                go.Scatter(
-                    x=xs,
-                    y=ys,
-                    mode="lines",
-                    line={"dash": "dot", "width": 1, "color": "#888"},
-                    name="reward iso-lines" if n == 0 else f"reward {level:.2%}",
-                    legendgroup="iso",
-                    showlegend=n == 0,
-                    hovertext=[
-                        f"reward {level:.2%} everywhere on this line<br>"
-                        f"ACC·(MACs/T)^{w:g} = const (MnasNet Eq. 2)<br>MACs {x:.1f}M → ACC {y:.2f}%"
-                        for x, y in zip(xs, ys, strict=True)
-                    ],
-                    hoverinfo="text",
-                )
-            )
+        _add_iso_lines(fig, done, span, target, w, reward_kind)
     if target:
         fig.add_vline(
             x=target / 1e6,
@@ -237,23 +297,7 @@ def accuracy_macs_figure(
         "B0 reference",
         {"color": REFERENCE_COLOR, "size": 16, "symbol": "star", "line": {"width": 1}},
     )
-    accs = [a for a in nums(done["accuracy"], 100) if a is not None]
-    pad = max((max(accs) - min(accs)) * 0.15, 0.5)
-    log_x = span_hi / span_lo > 8
-    return layout(
-        fig,
-        "Accuracy vs MACs: target, reward iso-lines, Pareto front",
-        height=520,
-        xaxis={
-            "title": {"text": "MACs (millions of conv+linear multiply-adds, at search resolution)"},
-            "type": "log" if log_x else "linear",
-            "range": [math.log10(span_lo), math.log10(span_hi)] if log_x else [span_lo, span_hi],
-        },
-        yaxis={
-            "title": {"text": "proxy validation accuracy (%)"},
-            "range": [min(accs) - pad, max(accs) + pad],
-        },
-    )
+    return _accuracy_macs_layout(fig, done, span)
 
 
 def sampling_figure(
