@@ -24,6 +24,7 @@ from results.chart_style import (
 )
 from results.coefficients import (
     SINGLE_ROLES,
+    FamilyMember,
     coefficient_trials,
     published_family,
     scaled_family,
@@ -57,6 +58,133 @@ def _shares(row: dict[str, Any]) -> tuple[float, float, float]:
     return tuple(p / total for p in parts) if total > 0 else (1 / 3, 1 / 3, 1 / 3)  # type: ignore[return-value]
 
 
+def _grid_hover(row: dict[str, Any]) -> str:
+    """Hover line of one grid point: its coefficients, phi, the constraint value and MACs ratio."""
+    return (
+        f"α={fmt(row.get('alpha'), '.3g')} β={fmt(row.get('beta'), '.3g')} "
+        f"γ={fmt(row.get('gamma'), '.3g')} · φ={fmt(row.get('phi'), 'g')}"
+        f" · α·β²·γ²={fmt(row.get('constraint'), '.3f')} · MACs ×{fmt(row.get('macs_ratio'), '.3f')}"
+    )
+
+
+def _with_constraint(grid: pd.DataFrame) -> pd.DataFrame:
+    """``grid`` with alpha*beta^2*gamma^2 in ``constraint``: the stored value when every row has one."""
+    if "constraint" in grid.columns and grid["constraint"].notna().all():
+        constraint = grid["constraint"]
+    else:
+        constraint = grid["alpha"] * grid["beta"] ** 2 * grid["gamma"] ** 2
+    return grid.assign(constraint=constraint)
+
+
+def _ternary(rows: list[dict[str, Any]], **kwargs: Any) -> go.Scatterternary:
+    """Ternary markers at each row's depth/width/resolution split of the FLOPs growth."""
+    import plotly.graph_objects as go
+
+    shares = [_shares(r) for r in rows]
+    return go.Scatterternary(
+        a=[sh[0] for sh in shares],
+        b=[sh[1] for sh in shares],
+        c=[sh[2] for sh in shares],
+        mode="markers",
+        **kwargs,
+    )
+
+
+def _add_grid_points(fig: go.Figure, grid: pd.DataFrame) -> None:
+    """Trained grid points in both panels (coloured by accuracy); untrained ones as crosses on the right."""
+    import plotly.graph_objects as go
+
+    trained = grid[grid["accuracy"].notna() & (grid["status"] == "complete")]
+    untrained = grid[~grid.index.isin(trained.index)]
+    accs = nums(trained["accuracy"], 100)
+    fig.add_trace(
+        go.Scatter(
+            x=nums(trained["constraint"]),
+            y=accs,
+            mode="markers",
+            name="grid point (φ = 1)",
+            marker={"size": 10, "color": accs, "colorscale": "Viridis"},
+            hovertext=hovers(trained, _grid_hover),
+            hoverinfo="text",
+        ),
+        row=1,
+        col=1,
+    )
+    colorbar = {"title": {"text": "accuracy (%)"}, "thickness": 12}
+    fig.add_trace(
+        _ternary(
+            trained.to_dict("records"),
+            marker={
+                "size": 11,
+                "color": accs,
+                "colorscale": "Viridis",
+                "showscale": True,
+                "colorbar": colorbar,
+                "line": {"width": 0.5, "color": "white"},
+            },
+            hovertext=hovers(trained, _grid_hover),
+            hoverinfo="text",
+            showlegend=False,
+        ),
+        row=1,
+        col=2,
+    )
+    if len(untrained):
+        fig.add_trace(
+            _ternary(
+                untrained.to_dict("records"),
+                name="not trained (failed/pruned/running)",
+                marker={"size": 10, "symbol": "x", "color": STATUS_COLORS["failed"]},
+                hovertext=hovers(untrained, _grid_hover),
+                hoverinfo="text",
+            ),
+            row=1,
+            col=2,
+        )
+
+
+def _add_winner(fig: go.Figure, best: pd.Series) -> None:
+    """The winning grid point as a star in both panels."""
+    import plotly.graph_objects as go
+
+    row = best.to_dict()
+    hover = [hover_text(row, "<b>winner</b> · " + _grid_hover(row))]
+    star = {"size": 20, "symbol": "star", "color": WINNER_COLOR, "line": {"width": 1, "color": "#333"}}
+    c = row.get("constraint")
+    c = c if not isnan(c) else row["alpha"] * row["beta"] ** 2 * row["gamma"] ** 2
+    fig.add_trace(
+        go.Scatter(
+            x=[c],
+            y=[float(row["accuracy"]) * 100],
+            mode="markers",
+            name=f"winner α={row['alpha']:g} β={row['beta']:g} γ={row['gamma']:g}",
+            marker=star,
+            hovertext=hover,
+            hoverinfo="text",
+        ),
+        row=1,
+        col=1,
+    )
+    fig.add_trace(
+        _ternary([row], marker=star, hovertext=hover, hoverinfo="text", showlegend=False), row=1, col=2
+    )
+
+
+def _coefficient_axes(fig: go.Figure) -> None:
+    """Axis titles of the grid panel and the ternary's depth/width/resolution axes."""
+    fig.update_xaxes(title_text="α·β²·γ² (FLOPs multiplier per unit of φ)", row=1, col=1)
+    fig.update_yaxes(title_text="proxy validation accuracy (%)", row=1, col=1)
+    fig.layout.ternary.domain.y = (0.0, 0.84)  # room for the subplot title above the top corner
+    fig.update_layout(
+        ternary={
+            "sum": 1,
+            "aaxis": {"title": {"text": "depth share (ln α)"}, "tickformat": ".0%"},
+            "baxis": {"title": {"text": "width share (2 ln β)"}, "tickformat": ".0%"},
+            "caxis": {"title": {"text": "resolution share (2 ln γ)"}, "tickformat": ".0%"},
+        }
+    )
+
+
 def coefficient_figure(frame: pd.DataFrame, band: tuple[float, float]) -> go.Figure | None:
     """The alpha/beta/gamma grid (EfficientNet Eq. 3): constraint band, accuracy and the winner.
 
@@ -64,7 +192,6 @@ def coefficient_figure(frame: pd.DataFrame, band: tuple[float, float]) -> go.Fig
     plot of how each point spends the FLOPs doubling on depth (ln alpha), width (2 ln beta) and
     resolution (2 ln gamma), coloured by accuracy; the winner is a star in both.
     """
-    import plotly.graph_objects as go
     from plotly.subplots import make_subplots
 
     grid = _step1(frame)
@@ -82,119 +209,12 @@ def coefficient_figure(frame: pd.DataFrame, band: tuple[float, float]) -> go.Fig
         horizontal_spacing=0.14,
         column_widths=[0.55, 0.45],
     )
-
-    def extra(row: dict[str, Any]) -> str:
-        return (
-            f"α={fmt(row.get('alpha'), '.3g')} β={fmt(row.get('beta'), '.3g')} "
-            f"γ={fmt(row.get('gamma'), '.3g')} · φ={fmt(row.get('phi'), 'g')}"
-            f" · α·β²·γ²={fmt(row.get('constraint'), '.3f')} · MACs ×{fmt(row.get('macs_ratio'), '.3f')}"
-        )
-
-    if "constraint" in grid.columns and grid["constraint"].notna().all():
-        constraint = grid["constraint"]
-    else:
-        constraint = grid["alpha"] * grid["beta"] ** 2 * grid["gamma"] ** 2
-    grid = grid.assign(constraint=constraint)
-    trained = grid[grid["accuracy"].notna() & (grid["status"] == "complete")]
-    untrained = grid[~grid.index.isin(trained.index)]
+    grid = _with_constraint(grid)
     fig.add_vrect(x0=band[0], x1=band[1], fillcolor="#2ca02c", opacity=0.12, line_width=0, row=1, col=1)
-    accs = nums(trained["accuracy"], 100)
-    fig.add_trace(
-        go.Scatter(
-            x=nums(trained["constraint"]),
-            y=accs,
-            mode="markers",
-            name="grid point (φ = 1)",
-            marker={"size": 10, "color": accs, "colorscale": "Viridis"},
-            hovertext=hovers(trained, extra),
-            hoverinfo="text",
-        ),
-        row=1,
-        col=1,
-    )
-    shares = [_shares(r) for r in trained.to_dict("records")]
-    fig.add_trace(
-        go.Scatterternary(
-            a=[sh[0] for sh in shares],
-            b=[sh[1] for sh in shares],
-            c=[sh[2] for sh in shares],
-            mode="markers",
-            marker={
-                "size": 11,
-                "color": accs,
-                "colorscale": "Viridis",
-                "showscale": True,
-                "colorbar": {"title": {"text": "accuracy (%)"}, "thickness": 12},
-                "line": {"width": 0.5, "color": "white"},
-            },
-            hovertext=hovers(trained, extra),
-            hoverinfo="text",
-            showlegend=False,
-        ),
-        row=1,
-        col=2,
-    )
-    if len(untrained):
-        ushares = [_shares(r) for r in untrained.to_dict("records")]
-        fig.add_trace(
-            go.Scatterternary(
-                a=[sh[0] for sh in ushares],
-                b=[sh[1] for sh in ushares],
-                c=[sh[2] for sh in ushares],
-                mode="markers",
-                name="not trained (failed/pruned/running)",
-                marker={"size": 10, "symbol": "x", "color": STATUS_COLORS["failed"]},
-                hovertext=hovers(untrained, extra),
-                hoverinfo="text",
-            ),
-            row=1,
-            col=2,
-        )
+    _add_grid_points(fig, grid)
     if best is not None:
-        row = best.to_dict()
-        hover = [hover_text(row, "<b>winner</b> · " + extra(row))]
-        star = {"size": 20, "symbol": "star", "color": WINNER_COLOR, "line": {"width": 1, "color": "#333"}}
-        c = row.get("constraint")
-        c = c if not isnan(c) else row["alpha"] * row["beta"] ** 2 * row["gamma"] ** 2
-        fig.add_trace(
-            go.Scatter(
-                x=[c],
-                y=[float(row["accuracy"]) * 100],
-                mode="markers",
-                name=f"winner α={row['alpha']:g} β={row['beta']:g} γ={row['gamma']:g}",
-                marker=star,
-                hovertext=hover,
-                hoverinfo="text",
-            ),
-            row=1,
-            col=1,
-        )
-        share = _shares(row)
-        fig.add_trace(
-            go.Scatterternary(
-                a=[share[0]],
-                b=[share[1]],
-                c=[share[2]],
-                mode="markers",
-                marker=star,
-                hovertext=hover,
-                hoverinfo="text",
-                showlegend=False,
-            ),
-            row=1,
-            col=2,
-        )
-    fig.update_xaxes(title_text="α·β²·γ² (FLOPs multiplier per unit of φ)", row=1, col=1)
-    fig.update_yaxes(title_text="proxy validation accuracy (%)", row=1, col=1)
-    fig.layout.ternary.domain.y = (0.0, 0.84)  # room for the subplot title above the top corner
-    fig.update_layout(
-        ternary={
-            "sum": 1,
-            "aaxis": {"title": {"text": "depth share (ln α)"}, "tickformat": ".0%"},
-            "baxis": {"title": {"text": "width share (2 ln β)"}, "tickformat": ".0%"},
-            "caxis": {"title": {"text": "resolution share (2 ln γ)"}, "tickformat": ".0%"},
-        }
-    )
+        _add_winner(fig, best)
+    _coefficient_axes(fig)
     return layout(
         fig,
         f"Compound coefficients at φ = 1: the grid, the constraint band [{band[0]:g}, {band[1]:g}]"
@@ -249,62 +269,32 @@ def comparison_figure(frame: pd.DataFrame, band: tuple[float, float]) -> go.Figu
     )
 
 
-def family_figure(base: ArchSpec, coefficients: tuple[float, float, float], source: str) -> go.Figure | None:
-    """The scaled family: MACs and params against phi, beside 2^phi and the published B0–B7.
-
-    Computed at the ImageNet setting (224 px base, 1000 classes) so the published points compare;
-    ``None`` when the scaling or cost modules are not available.
-    """
+def _add_family(fig: go.Figure, members: list[FamilyMember], name: str) -> None:
+    """Our scaled family: MACs (left) and params (right) against phi, and 2^phi x the phi = 0 MACs."""
     import plotly.graph_objects as go
-    from plotly.subplots import make_subplots
 
-    alpha, beta, gamma = coefficients
-    members = scaled_family(base, alpha, beta, gamma)
-    if not members:
-        return None
-    published = published_family()
-    fig = make_subplots(
-        rows=1,
-        cols=2,
-        subplot_titles=["MACs vs φ (log scale)", "parameters vs φ (log scale)"],
-        horizontal_spacing=0.1,
-    )
     phis = [m.phi for m in members]
-    hovers = [
+    texts = [
         f"<b>φ = {m.phi}</b> · {m.resolution}px · MACs {m.macs / 1e9:.3f}B · params {m.params / 1e6:.2f}M"
         f" · MACs ×{m.macs / members[0].macs:.2f} (2^φ = {2**m.phi})<br>{code_html(m.arch_code)}"
         for m in members
     ]
-    name = f"ours: α={alpha:g} β={beta:g} γ={gamma:g}"
-    fig.add_trace(
-        go.Scatter(
-            x=phis,
-            y=[m.macs / 1e9 for m in members],
-            mode="lines+markers",
-            name=name,
-            line={"color": "#d62728", "width": 2.5},
-            hovertext=hovers,
-            hoverinfo="text",
-            legendgroup="ours",
-        ),
-        row=1,
-        col=1,
-    )
-    fig.add_trace(
-        go.Scatter(
-            x=phis,
-            y=[m.params / 1e6 for m in members],
-            mode="lines+markers",
-            name=name,
-            line={"color": "#d62728", "width": 2.5},
-            hovertext=hovers,
-            hoverinfo="text",
-            legendgroup="ours",
-            showlegend=False,
-        ),
-        row=1,
-        col=2,
-    )
+    for col, values in ((1, [m.macs / 1e9 for m in members]), (2, [m.params / 1e6 for m in members])):
+        fig.add_trace(
+            go.Scatter(
+                x=phis,
+                y=values,
+                mode="lines+markers",
+                name=name,
+                line={"color": "#d62728", "width": 2.5},
+                hovertext=texts,
+                hoverinfo="text",
+                legendgroup="ours",
+                showlegend=None if col == 1 else False,  # one legend entry for both panels
+            ),
+            row=1,
+            col=col,
+        )
     fig.add_trace(
         go.Scatter(
             x=phis,
@@ -322,36 +312,65 @@ def family_figure(base: ArchSpec, coefficients: tuple[float, float, float], sour
         row=1,
         col=1,
     )
+
+
+def _add_published(fig: go.Figure, published: list[dict[str, Any]]) -> None:
+    """The published B0-B7 (paper Table 2) in both panels, with the released builds in the hover."""
+    import plotly.graph_objects as go
+
+    pub = [r for r in published if r["paper_macs"]]
+    b_hover = [
+        f"<b>EfficientNet-{r['name']}</b> (paper Table 2) · width ×{r['width']:g} "
+        f"depth ×{r['depth']:g} · {r['resolution']}px<br>"
+        f"published: {r['paper_macs'] / 1e9:.2f}B FLOPS, {r['paper_params'] / 1e6:.1f}M params"
+        f" · ImageNet top-1 {r['top1']:.1f}%<br>"
+        f"released build: {fmt((r['macs'] or 0) / 1e9, '.3f')}B MACs, "
+        f"{fmt((r['params'] or 0) / 1e6, '.3f')}M params<br>code: efficientnet-{r['name'].lower()}"
+        for r in pub
+    ]
+    for col, key, scale in ((1, "paper_macs", 1e-9), (2, "paper_params", 1e-6)):
+        fig.add_trace(
+            go.Scatter(
+                x=[r["phi"] for r in pub],
+                y=[r[key] * scale for r in pub],
+                mode="markers+text",
+                text=[r["name"] for r in pub],
+                textposition="middle left" if col == 1 else "top left",
+                textfont={"size": 10},
+                name="EfficientNet B0–B7 (published)",
+                marker={"color": "#1f77b4", "size": 10, "symbol": "square"},
+                hovertext=b_hover,
+                hoverinfo="text",
+                legendgroup="pub",
+                showlegend=col == 1,
+            ),
+            row=1,
+            col=col,
+        )
+
+
+def family_figure(base: ArchSpec, coefficients: tuple[float, float, float], source: str) -> go.Figure | None:
+    """The scaled family: MACs and params against phi, beside 2^phi and the published B0–B7.
+
+    Computed at the ImageNet setting (224 px base, 1000 classes) so the published points compare;
+    ``None`` when the scaling or cost modules are not available.
+    """
+    from plotly.subplots import make_subplots
+
+    alpha, beta, gamma = coefficients
+    members = scaled_family(base, alpha, beta, gamma)
+    if not members:
+        return None
+    published = published_family()
+    fig = make_subplots(
+        rows=1,
+        cols=2,
+        subplot_titles=["MACs vs φ (log scale)", "parameters vs φ (log scale)"],
+        horizontal_spacing=0.1,
+    )
+    _add_family(fig, members, f"ours: α={alpha:g} β={beta:g} γ={gamma:g}")
     if published:
-        pub = [r for r in published if r["paper_macs"]]
-        b_hover = [
-            f"<b>EfficientNet-{r['name']}</b> (paper Table 2) · width ×{r['width']:g} "
-            f"depth ×{r['depth']:g} · {r['resolution']}px<br>"
-            f"published: {r['paper_macs'] / 1e9:.2f}B FLOPS, {r['paper_params'] / 1e6:.1f}M params"
-            f" · ImageNet top-1 {r['top1']:.1f}%<br>"
-            f"released build: {fmt((r['macs'] or 0) / 1e9, '.3f')}B MACs, "
-            f"{fmt((r['params'] or 0) / 1e6, '.3f')}M params<br>code: efficientnet-{r['name'].lower()}"
-            for r in pub
-        ]
-        for col, key, scale in ((1, "paper_macs", 1e-9), (2, "paper_params", 1e-6)):
-            fig.add_trace(
-                go.Scatter(
-                    x=[r["phi"] for r in pub],
-                    y=[r[key] * scale for r in pub],
-                    mode="markers+text",
-                    text=[r["name"] for r in pub],
-                    textposition="middle left" if col == 1 else "top left",
-                    textfont={"size": 10},
-                    name="EfficientNet B0–B7 (published)",
-                    marker={"color": "#1f77b4", "size": 10, "symbol": "square"},
-                    hovertext=b_hover,
-                    hoverinfo="text",
-                    legendgroup="pub",
-                    showlegend=col == 1,
-                ),
-                row=1,
-                col=col,
-            )
+        _add_published(fig, published)
     fig.update_xaxes(title_text="compound coefficient φ", dtick=1)
     fig.update_yaxes(
         title_text="MACs (billions, conv+linear multiply-adds)", type="log", dtick="D2", row=1, col=1
