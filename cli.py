@@ -30,10 +30,12 @@ COMMAND_MODULES: tuple[str, ...] = (
     "commands.cost",
     "commands.scale",
     "commands.coefficients",
+    "commands.sweep",
     "commands.export",
     "commands.report",
     "commands.dashboard",
 )
+
 
 class _Parser(argparse.ArgumentParser):
     """An ArgumentParser whose errors are one line on stderr and exit code 2."""

@@ -9,23 +9,16 @@ from __future__ import annotations
 
 import argparse
 
+from commands import flags
+
 NAME = "dashboard"
 HELP = "Serve the live optuna-dashboard on a storage (localhost only unless --host says otherwise)"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--storage",
-        default=None,
-        metavar="URL",
-        help="Optuna storage URL (default: sqlite:///runs/effsearch.db, the search's default)",
-    )
-    parser.add_argument(
-        "--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)"
-    )
-    parser.add_argument(
-        "--port", type=int, default=8080, help="port to listen on (default 8080; 0 = any free port)"
-    )
+    flags.add_storage(parser)
+    parser.add_argument("--host", default="127.0.0.1", help="address to bind (127.0.0.1: this machine only)")
+    parser.add_argument("--port", type=int, default=8080, help="port to listen on (0 = any free port)")
 
 
 def run(args: argparse.Namespace) -> int:

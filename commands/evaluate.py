@@ -65,7 +65,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     flags.add_format(parser, ("table", "json"))
     flags.add_quiet(parser)
-    parser.add_argument("--json-out", default=None, help="also write the JSON report to this file")
+    parser.add_argument(
+        "--json-out", default=None, help="also write the JSON report to this file " + flags.default("none")
+    )
 
 
 def _subset(text: str | None) -> Any:
@@ -145,13 +147,24 @@ def run(args: argparse.Namespace) -> int:
     )
     if args.test:
         report["test_accuracy"] = test_accuracy
+    _emit(args, report)
+    return 0 if result.status in ("ok", "stopped") else 1
+
+
+def _emit(args: argparse.Namespace, report: dict[str, Any]) -> None:
+    """The report on stdout (table or JSON), and as JSON in --json-out when given."""
+    from search_spaces.errors import UserError
+
+    text = json.dumps(report, indent=2) + "\n"
     if args.json_out:
-        Path(args.json_out).write_text(json.dumps(report, indent=2) + "\n")
+        try:
+            Path(args.json_out).write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise UserError(f"--json-out: cannot write {args.json_out}: {exc.strerror or exc}") from None
     if args.format == "json":
-        sys.stdout.write(json.dumps(report, indent=2) + "\n")
+        sys.stdout.write(text)
     else:
         _print_table(report)
-    return 0 if result.status in ("ok", "stopped") else 1
 
 
 class _Bar:

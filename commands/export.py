@@ -15,17 +15,22 @@ from __future__ import annotations
 import argparse
 from dataclasses import replace
 
+from commands import flags
+
 NAME = "export"
 HELP = "Write a (scaled) network as YAML, TorchScript, ONNX or a state dict."
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--base", default="b0", help="b0..b7 or an architecture YAML file (default b0)")
+    flags.add_arch(parser, "--base")
     parser.add_argument(
         "--coefficients",
-        help="paper (1.2/1.1/1.15) or a coefficients file from `effsearch coefficients`; needs --phi",
+        help="paper (1.2/1.1/1.15) or a coefficients file from `effsearch coefficients`; needs --phi "
+        + flags.default("none: the base unscaled"),
     )
-    parser.add_argument("--phi", type=float, help="compound coefficient to scale the base by (>= 0)")
+    parser.add_argument(
+        "--phi", type=float, help="compound coefficient to scale the base by (>= 0) " + flags.default("none")
+    )
     parser.add_argument(
         "--format",
         required=True,
@@ -34,16 +39,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="yaml (architecture), torchscript (torch.jit.load), onnx (eval graph, dynamic batch), "
         "state-dict (torch.save of the weights)",
     )
-    parser.add_argument("--weights", help="state dict to load (torch.save of model.state_dict())")
-    parser.add_argument("--classes", type=int, default=1000, help="classifier outputs (default 1000)")
-    parser.add_argument("--in-channels", type=int, default=3, help="input planes: 3 RGB, 1 grayscale")
     parser.add_argument(
-        "--resolution", type=int, help="input size of the exported model (default: the architecture's)"
+        "--weights",
+        help="state dict to load (torch.save of model.state_dict()) " + flags.default("freshly initialised"),
+    )
+    flags.add_network_shape(parser)
+    parser.add_argument(
+        "--resolution",
+        type=int,
+        help="input size of the exported model " + flags.default("the architecture's"),
     )
     parser.add_argument("--out", required=True, help="file to write")
 
 
-def resolve_arch(args: argparse.Namespace):
+def scaled_arch(args: argparse.Namespace):
     """(name, architecture) the flags describe: the base, scaled when --coefficients/--phi are given."""
     from scaling_search.inputs import load_base, load_coefficients_for
     from scaling_search.scale import check_phi, scale
@@ -76,7 +85,7 @@ def run(args: argparse.Namespace) -> int:
         raise UserError(f"--classes must be at least 1, got {args.classes}")
     if args.in_channels < 1:
         raise UserError(f"--in-channels must be at least 1, got {args.in_channels}")
-    name, arch = resolve_arch(args)
+    name, arch = scaled_arch(args)
     cost = count_cost(arch, num_classes=args.classes, in_channels=args.in_channels)
     result = export(
         arch,

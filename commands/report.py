@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from commands import flags
 from search_spaces.errors import UserError
 
 NAME = "report"
@@ -23,28 +24,18 @@ FORMATS = ("table", "csv", "json", "html")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--storage",
-        default=None,
-        metavar="URL",
-        help="Optuna storage URL (default: sqlite:///runs/effsearch.db, the search's default)",
-    )
-    parser.add_argument(
-        "--study", default=None, metavar="NAME", help="study to report (default: list studies)"
-    )
-    parser.add_argument(
-        "--format",
-        default="table",
-        choices=FORMATS,
-        help="table (terminal), csv/json (every trial, one row each), html (offline dashboard)",
+    flags.add_storage(parser)
+    flags.add_study(parser, "list the studies")
+    flags.add_format(
+        parser, FORMATS, "table (terminal), csv/json (every trial, one row each), html (offline dashboard)"
     )
     parser.add_argument(
         "--out",
         default=None,
         metavar="FILE",
-        help="write here instead of stdout (html: default runs/<study>/report.html)",
+        help="write here instead of stdout " + flags.default("stdout; html: runs/<study>/report.html"),
     )
-    parser.add_argument("--top", type=int, default=10, metavar="K", help="leaderboard size (default 10)")
+    flags.add_top(parser)
 
 
 def default_html_path(study_name: str) -> Path:
@@ -137,7 +128,9 @@ def _close(console: Any, out: str | None) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from results.storage import DEFAULT_STORAGE, load_study, mask_password, open_storage
+    from nas.studies.storage_url import DEFAULT_STORAGE
+    from nas.studies.storage_url import mask_secrets as mask_password
+    from results.storage import load_study, open_storage
 
     if args.top < 1:
         raise UserError(f"--top must be at least 1, got {args.top}")

@@ -10,6 +10,15 @@ from __future__ import annotations
 
 import argparse
 import json
+from typing import TYPE_CHECKING
+
+from commands import flags
+
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.table import Table
+
+    from search_spaces.space import MacRange, SearchSpace
 
 NAME = "space"
 HELP = "Show a search space: per-stage choices, number of architectures and MAC range."
@@ -17,14 +26,16 @@ HELP = "Show a search space: per-stage choices, number of architectures and MAC 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--space", default=None, help="search-space YAML file (default: the packaged MnasNet space)"
+        "--space", default=None, help="search-space YAML file " + flags.default("the packaged MnasNet space")
     )
     parser.add_argument(
-        "--resolution", type=int, default=None, help="input size for the MAC range (default: the reference's)"
+        "--resolution",
+        type=int,
+        default=None,
+        help="input size for the MAC range " + flags.default("the reference's"),
     )
-    parser.add_argument("--classes", type=int, default=1000, help="number of classes (default: 1000)")
-    parser.add_argument("--in-channels", type=int, default=3, help="input channels (default: 3)")
-    parser.add_argument("--format", choices=("table", "json"), default="table", help="output format")
+    flags.add_network_shape(parser)
+    flags.add_format(parser, ("table", "json"))
 
 
 def _human(value: float) -> str:
@@ -41,38 +52,68 @@ def _fmt(value: object) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from search_spaces.codes import arch_code
     from search_spaces.space_yaml import load_space
 
     space = load_space(args.space)
     resolution = args.resolution if args.resolution is not None else space.reference.resolution
     space = space.with_resolution(resolution)
     macs = space.mac_range(num_classes=args.classes, in_channels=args.in_channels)
-    size = space.size()
     if args.format == "json":
-        data = space.to_dict()
-        data.update(
-            source=space.source,
-            fingerprint=space.fingerprint(),
-            size=size,
-            resolution=resolution,
-            classes=args.classes,
-            in_channels=args.in_channels,
-            min_macs=macs.min_macs,
-            max_macs=macs.max_macs,
-            min_arch=arch_code(macs.min_arch),
-            max_arch=arch_code(macs.max_arch),
-        )
-        print(json.dumps(data, indent=2))
-        return 0
+        _print_json(args, space, resolution, macs)
+    else:
+        _print_tables(args, space, resolution, macs)
+    return 0
 
+
+def _print_json(args: argparse.Namespace, space: SearchSpace, resolution: int, macs: MacRange) -> None:
+    from search_spaces.codes import arch_code
+
+    data = space.to_dict()
+    data.update(
+        source=space.source,
+        fingerprint=space.fingerprint(),
+        size=space.size(),
+        resolution=resolution,
+        classes=args.classes,
+        in_channels=args.in_channels,
+        min_macs=macs.min_macs,
+        max_macs=macs.max_macs,
+        min_arch=arch_code(macs.min_arch),
+        max_arch=arch_code(macs.max_arch),
+    )
+    print(json.dumps(data, indent=2))
+
+
+def _show(values: object) -> str:
+    return "/".join(_fmt(v) for v in values)  # type: ignore[attr-defined]
+
+
+def _print_tables(args: argparse.Namespace, space: SearchSpace, resolution: int, macs: MacRange) -> None:
     from rich.console import Console
-    from rich.table import Table
+
+    from search_spaces.codes import arch_code
 
     console = Console()
+    console.print(_stage_table(console, space))
+    ref = space.reference
+    size = space.size()
+    console.print(
+        f"fixed: stem {ref.stem_channels}ch k{ref.stem_kernel} s{ref.stem_stride}, "
+        f"head {ref.head_channels}ch, dropout {ref.dropout}, drop_connect {ref.drop_connect}"
+    )
+    console.print(f"distinct architectures: {size:,} (~{size:.2e})")
+    console.print(
+        f"MACs (conv+linear multiply-adds) at {resolution}x{resolution}, {args.in_channels} input "
+        f"channel(s), {args.classes} classes: min {_human(macs.min_macs)} ({macs.min_macs:,}), "
+        f"max {_human(macs.max_macs)} ({macs.max_macs:,})"
+    )
+    console.print(f"cheapest: {arch_code(macs.min_arch)}", soft_wrap=True)
+    console.print(f"dearest:  {arch_code(macs.max_arch)}", soft_wrap=True)
 
-    def show(values: object) -> str:
-        return "/".join(_fmt(v) for v in values)  # type: ignore[union-attr]
+
+def _stage_table(console: Console, space: SearchSpace) -> Table:
+    """Prints the space's name and the choices every stage shares; returns a row per stage for the rest."""
+    from rich.table import Table
 
     rows = [choice.to_dict() for choice in space.stages]
     shared = [
@@ -88,7 +129,7 @@ def run(args: argparse.Namespace) -> int:
         console.print(
             "every stage: "
             + " · ".join(
-                f"{key} {show(rows[0][key])}" + (" (mbconv only)" if key == "expansion" else "")
+                f"{key} {_show(rows[0][key])}" + (" (mbconv only)" if key == "expansion" else "")
                 for key in shared
             )
         )
@@ -100,23 +141,9 @@ def run(args: argparse.Namespace) -> int:
         table.add_row(
             str(number),
             str(choice.stride),
-            *(show(row[key]) for key in varying),
-            f"{show(choice.channels)} ({ref.out_channels})",
-            f"{show(choice.layers)} ({ref.layers})",
+            *(_show(row[key]) for key in varying),
+            f"{_show(choice.channels)} ({ref.out_channels})",
+            f"{_show(choice.layers)} ({ref.layers})",
             f"{choice.count():,}",
         )
-    console.print(table)
-    ref = space.reference
-    console.print(
-        f"fixed: stem {ref.stem_channels}ch k{ref.stem_kernel} s{ref.stem_stride}, "
-        f"head {ref.head_channels}ch, dropout {ref.dropout}, drop_connect {ref.drop_connect}"
-    )
-    console.print(f"distinct architectures: {size:,} (~{size:.2e})")
-    console.print(
-        f"MACs (conv+linear multiply-adds) at {resolution}x{resolution}, {args.in_channels} input "
-        f"channel(s), {args.classes} classes: min {_human(macs.min_macs)} ({macs.min_macs:,}), "
-        f"max {_human(macs.max_macs)} ({macs.max_macs:,})"
-    )
-    console.print(f"cheapest: {arch_code(macs.min_arch)}", soft_wrap=True)
-    console.print(f"dearest:  {arch_code(macs.max_arch)}", soft_wrap=True)
-    return 0
+    return table

@@ -155,6 +155,11 @@ CASES = {
     "baseline study other settings": lambda e: baseline(e, "--study", "base-study"),
     "baseline device absent": lambda e: baseline(e, "--device", "cuda:7"),
     "baseline device unknown": lambda e: baseline(e, "--device", "tpu"),
+    # baseline: where the result goes, refused before any training
+    "baseline study name is a path": lambda e: baseline(e, "--study", "../escape"),
+    "baseline study name hidden": lambda e: baseline(e, "--study", ".kept"),
+    "baseline out is a file": lambda e: baseline(e, "--out", e["arch"]),
+    "baseline threads zero": lambda e: baseline(e, "--threads", "0"),
     # coefficients
     "coefficients phi zero": lambda e: coefficients(e, "--phi", "0"),
     "coefficients phi too large": lambda e: coefficients(e, "--phi", "50"),
@@ -182,6 +187,17 @@ CASES = {
     "export weights missing": lambda e: ["export", "--weights", e["missing"], "--out", e["out"] + "/m.pt"],
     "export weights garbage": lambda e: ["export", "--weights", e["garbage"], "--out", e["out"] + "/m.pt"],
     "export unknown format": lambda e: ["export", "--format", "caffe", "--out", e["out"] + "/m"],
+    "export base unknown": lambda e: ["export", "--base", "b9", "--format", "yaml", "--out", e["out"] + "/m"],
+    "export base code malformed": lambda e: [
+        "export",
+        "--base",
+        "stem_c32|x",
+        "--format",
+        "yaml",
+        "--out",
+        "m",
+    ],
+    "evaluate arch unknown": lambda e: ["evaluate", "--arch", "b8", "--dataset", SYNTH],
     "evaluate arch missing": lambda e: ["evaluate", "--arch", e["missing"], "--dataset", SYNTH],
     "evaluate device absent": lambda e: [
         "evaluate",

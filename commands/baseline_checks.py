@@ -1,0 +1,141 @@
+"""Checks of ``effsearch baseline``'s flags that need neither storage, data nor training.
+
+They all run before the search opens anything, so a mistake costs nothing and leaves no trace:
+among them the two a long search would otherwise only meet at its very end, an output folder that
+cannot be written and a study name that cannot be a folder name (``<out>/<study>/baseline.yaml``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from search_spaces.errors import UserError
+
+#: Trained candidates (B0 included) of the default run: about 5 minutes on 2 idle CPU cores.
+DEFAULT_TRIALS = 10
+#: Without --n-trials and --timeout, the run also starts no candidate after this many seconds, so
+#: the README command ends within 10 minutes even on a busy 2-core machine (measured there: one
+#: B0-size candidate of the default proxy takes 1-4 minutes at load ~7, about 30 s when idle).
+DEFAULT_TIMEOUT_S = 360.0
+#: A study name becomes a folder under --out: no path separators, no leading dot, printable.
+_SAFE_STUDY_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.@+=,: -]{0,199}$")
+
+
+def resolve_budget(n_trials: int | None, timeout: float | None) -> tuple[int, float | None]:
+    """(n_trials, timeout): the demo budget (DEFAULT_TRIALS or DEFAULT_TIMEOUT_S) when neither is given."""
+    if n_trials is None and timeout is None:
+        return DEFAULT_TRIALS, DEFAULT_TIMEOUT_S
+    return (DEFAULT_TRIALS if n_trials is None else n_trials), timeout
+
+
+def parse_band(text: str) -> tuple[float, float]:
+    """``LOW,HIGH`` multiples of the target; ``inf`` allowed for HIGH."""
+    parts = [p.strip() for p in str(text).split(",")]
+    try:
+        low, high = (float(p) for p in parts)
+    except ValueError:
+        raise UserError(f"--flops-band must be LOW,HIGH like 0.5,1.5, got {text!r}") from None
+    if math.isnan(low) or math.isnan(high) or not (0 <= low <= 1 <= high):
+        raise UserError(f"--flops-band needs 0 <= LOW <= 1 <= HIGH, got {text!r}")
+    return low, high
+
+
+def check_study_name(name: str) -> str:
+    """``name`` if it is safe as the folder ``<out>/<name>``, else a UserError (before any training)."""
+    if not _SAFE_STUDY_RE.match(name) or name.rstrip(" .") != name:
+        raise UserError(
+            f"--study {name!r} cannot name the output folder: use letters, digits and _ . - "
+            "(no path separators, not starting with a dot)"
+        )
+    return name
+
+
+def check_writable(folder: Path) -> Path:
+    """``folder`` if it exists as a writable folder or could be created, else a UserError.
+
+    Checked before the search so that hours of training never end unable to save the result;
+    nothing is created here (a refused run leaves no trace).
+    """
+    probe = folder
+    while not probe.exists():
+        if probe.parent == probe:
+            break
+        probe = probe.parent
+    if probe.exists() and not probe.is_dir():
+        raise UserError(f"--out: cannot write {folder}: {probe} is a file, not a folder")
+    if not os.access(probe, os.W_OK | os.X_OK):
+        raise UserError(f"--out: cannot write {folder}: {probe} is not writable")
+    baseline = folder / "baseline.yaml"
+    if baseline.is_dir() or (baseline.exists() and not os.access(baseline, os.W_OK)):
+        raise UserError(f"--out: cannot write {baseline}")
+    return folder
+
+
+@dataclass(frozen=True)
+class Checked:
+    """The flags after every check that needs no storage, data or training."""
+
+    target: int
+    band: tuple[float, float]
+    n_trials: int
+    timeout: float | None
+    pruner: str
+    study_name: str
+    out_dir: Path
+    storage_url: str
+
+
+def _check_numbers(args: argparse.Namespace, n_trials: int, timeout: float | None) -> None:
+    if n_trials < 1:
+        raise UserError(f"--n-trials must be at least 1, got {n_trials}")
+    if timeout is not None and not timeout > 0:
+        raise UserError(f"--timeout must be positive, got {timeout}")
+    if args.worker_id is not None and args.worker_id < 0:
+        raise UserError(f"--worker-id must be at least 0, got {args.worker_id}")
+    if args.top < 1:
+        raise UserError(f"--top must be at least 1, got {args.top}")
+    if args.w is not None and not (math.isfinite(args.w) and args.w <= 0):
+        raise UserError(f"--w must be a finite number <= 0, got {args.w}")
+    if not 8 <= args.search_resolution <= 4096:
+        raise UserError(f"--search-resolution must be within 8..4096, got {args.search_resolution}")
+    if args.threads is not None and args.threads < 1:
+        raise UserError(f"--threads must be at least 1, got {args.threads}")
+
+
+def check_args(args: argparse.Namespace) -> Checked:
+    """Every check that needs neither storage nor data, output folder and study name included."""
+    from nas.search.reward import Reward, parse_flops
+    from nas.search.settings import default_study_name
+    from nas.studies.storage_url import DEFAULT_STORAGE
+
+    target = parse_flops(args.target_flops)
+    band = parse_band(args.flops_band)
+    n_trials, timeout = resolve_budget(args.n_trials, args.timeout)
+    _check_numbers(args, n_trials, timeout)
+    pruner = args.pruner or ("none" if args.sampler == "nsga2" else "median")
+    if args.sampler == "nsga2" and pruner != "none":
+        raise UserError(
+            "pruning needs a single objective; nsga2 searches two (accuracy, MACs): use --pruner none"
+        )
+    Reward.make(target, args.reward, args.w)  # validates
+    study_name = check_study_name(args.study or default_study_name(target, args.dataset, args.sampler))
+    out_dir = check_writable(Path(args.out) / study_name)
+    storage_url = args.storage or DEFAULT_STORAGE
+    return Checked(target, band, n_trials, timeout, pruner, study_name, out_dir, storage_url)
+
+
+__all__ = [
+    "DEFAULT_TIMEOUT_S",
+    "DEFAULT_TRIALS",
+    "Checked",
+    "check_args",
+    "check_study_name",
+    "check_writable",
+    "parse_band",
+    "resolve_budget",
+]
