@@ -12,6 +12,13 @@ The YAML form is meant to be read and edited by people, so it spells every field
       - {op: mbconv, kernel: 3, stride: 1, expansion: 1, se_ratio: 0.25, skip: true,
          out_channels: 16, layers: 1}
 
+Fields added later are optional and default to what files written before them meant:
+``activation`` (top level: stem and head, and the default of every stage; per stage: ``silu``,
+``relu`` or ``relu6``; default ``silu``), ``stem: {pool: true}`` (ResNet's max-pool), ``head:
+{channels: 0}`` (no head conv), and ``skip`` may name the skip op (``identity``, ``pooling``,
+``projection`` or ``none``; ``true``/``false`` mean identity/none). The writer leaves them out
+when they hold the default, so B0's file reads as it always did.
+
 Only ``yaml.safe_load`` is used, and every value is coerced to its declared type (PyYAML reads
 ``1e-3`` as a string), so a malformed file gives one :class:`SpecError`, never a traceback.
 A file that holds a ``code:`` key instead of ``stages:`` is parsed as an architecture code.
@@ -26,7 +33,7 @@ from typing import Any
 
 import yaml
 
-from search_spaces.arch import ArchSpec, StageSpec
+from search_spaces.arch import SKIP_OPS, ArchSpec, StageSpec, skip_fields
 from search_spaces.codes import arch_code, arch_from_code
 from search_spaces.errors import SpecError
 
@@ -36,11 +43,37 @@ _STAGE_KEYS = {
     "stride": int,
     "expansion": int,
     "se_ratio": float,
-    "skip": bool,
+    "skip": str,
     "out_channels": int,
     "layers": int,
+    "activation": str,
 }
-_TOP_KEYS = {"name", "resolution", "stem", "head", "dropout", "drop_connect", "stages", "code", "notes"}
+_TOP_KEYS = {
+    "name",
+    "resolution",
+    "stem",
+    "head",
+    "dropout",
+    "drop_connect",
+    "stages",
+    "code",
+    "notes",
+    "activation",
+}
+_STEM_KEYS = {"channels", "kernel", "stride", "pool"}
+_HEAD_KEYS = {"channels"}
+
+
+def _skip_op(value: Any, where: str) -> str:
+    """A YAML skip value as a skip op name: booleans mean identity/none, or a name."""
+    if isinstance(value, bool):
+        return "identity" if value else "none"
+    text = str(value).lower() if isinstance(value, str) else ""
+    if text in {"true", "false"}:
+        return "identity" if text == "true" else "none"
+    if text not in SKIP_OPS:
+        raise SpecError(f"{where} must be true/false or one of {', '.join(SKIP_OPS)}, got {value!r}")
+    return text
 
 
 def _coerce(value: Any, kind: type, where: str) -> Any:
@@ -74,8 +107,11 @@ def _mapping(value: Any, where: str) -> Mapping[str, Any]:
     return value
 
 
-def stage_from_dict(data: Any, where: str = "stage") -> StageSpec:
-    """Build a StageSpec from a YAML mapping, refusing unknown or missing keys."""
+def stage_from_dict(data: Any, where: str = "stage", activation: str = "silu") -> StageSpec:
+    """Build a StageSpec from a YAML mapping, refusing unknown or missing keys.
+
+    ``activation`` is the default of a stage that names none (the network's).
+    """
     data = _mapping(data, where)
     unknown = set(data) - set(_STAGE_KEYS)
     if unknown:
@@ -85,11 +121,17 @@ def stage_from_dict(data: Any, where: str = "stage") -> StageSpec:
     values.setdefault("se_ratio", 0.0)
     values.setdefault("skip", True)
     values.setdefault("stride", 1)
+    values.setdefault("activation", activation)
     missing = set(_STAGE_KEYS) - set(values)
     if missing:
         raise SpecError(f"{where}: missing key(s) {', '.join(sorted(missing))}")
-    kwargs = {key: _coerce(values[key], kind, f"{where}.{key}") for key, kind in _STAGE_KEYS.items()}
-    return StageSpec(**kwargs)
+    skip = _skip_op(values.pop("skip"), f"{where}.skip")
+    kwargs = {
+        key: _coerce(values[key], kind, f"{where}.{key}")
+        for key, kind in _STAGE_KEYS.items()
+        if key != "skip"
+    }
+    return StageSpec(**kwargs, **skip_fields(skip))  # type: ignore[arg-type]
 
 
 def arch_from_dict(data: Any) -> ArchSpec:
@@ -105,8 +147,13 @@ def arch_from_dict(data: Any) -> ArchSpec:
         raise SpecError("architecture: 'stages' must be a non-empty list")
     stem = _mapping(data.get("stem", {}), "stem")
     head = _mapping(data.get("head", {}), "head")
+    for part, keys, where in ((stem, _STEM_KEYS, "stem"), (head, _HEAD_KEYS, "head")):
+        unknown = set(part) - keys
+        if unknown:
+            raise SpecError(f"{where}: unknown key(s) {', '.join(sorted(map(str, unknown)))}")
+    activation = _coerce(data.get("activation", "silu"), str, "activation")
     kwargs: dict[str, Any] = {
-        "stages": tuple(stage_from_dict(s, f"stages[{i}]") for i, s in enumerate(stages)),
+        "stages": tuple(stage_from_dict(s, f"stages[{i}]", activation) for i, s in enumerate(stages)),
         "stem_channels": _coerce(stem.get("channels", 32), int, "stem.channels"),
         "stem_kernel": _coerce(stem.get("kernel", 3), int, "stem.kernel"),
         "stem_stride": _coerce(stem.get("stride", 2), int, "stem.stride"),
@@ -114,6 +161,8 @@ def arch_from_dict(data: Any) -> ArchSpec:
         "resolution": _coerce(data.get("resolution", 224), int, "resolution"),
         "dropout": _coerce(data.get("dropout", 0.2), float, "dropout"),
         "drop_connect": _coerce(data.get("drop_connect", 0.2), float, "drop_connect"),
+        "activation": activation,
+        "stem_pool": _coerce(stem.get("pool", False), bool, "stem.pool"),
     }
     return ArchSpec(**kwargs)
 
@@ -124,24 +173,33 @@ def arch_to_dict(arch: ArchSpec, name: str | None = None) -> dict[str, Any]:
     if name:
         data["name"] = name
     data["resolution"] = arch.resolution
+    if arch.activation != "silu":
+        data["activation"] = arch.activation
     data["stem"] = {"channels": arch.stem_channels, "kernel": arch.stem_kernel, "stride": arch.stem_stride}
+    if arch.stem_pool:
+        data["stem"]["pool"] = True
     data["head"] = {"channels": arch.head_channels}
     data["dropout"] = arch.dropout
     data["drop_connect"] = arch.drop_connect
-    data["stages"] = [
-        {
-            "op": s.op,
-            "kernel": s.kernel,
-            "stride": s.stride,
-            "expansion": s.expansion,
-            "se_ratio": s.se_ratio,
-            "skip": s.skip,
-            "out_channels": s.out_channels,
-            "layers": s.layers,
-        }
-        for s in arch.stages
-    ]
+    data["stages"] = [_stage_dict(s, arch.activation) for s in arch.stages]
     data["notes"] = {"code": arch_code(arch)}
+    return data
+
+
+def _stage_dict(stage: StageSpec, activation: str) -> dict[str, Any]:
+    """One stage's mapping; ``skip`` stays a boolean unless the skip op needs its name."""
+    data: dict[str, Any] = {
+        "op": stage.op,
+        "kernel": stage.kernel,
+        "stride": stage.stride,
+        "expansion": stage.expansion,
+        "se_ratio": stage.se_ratio,
+        "skip": stage.skip if stage.shortcut == "identity" else stage.skip_op,
+        "out_channels": stage.out_channels,
+        "layers": stage.layers,
+    }
+    if stage.activation != activation:
+        data["activation"] = stage.activation
     return data
 
 

@@ -28,11 +28,13 @@ def largest_activation(arch: ArchSpec, in_channels: int, resolution: int) -> int
     """Elements of the largest feature map one image produces (input, stem, block-internal, head)."""
     size = conv_output_size(resolution, arch.stem_stride)
     largest = max(in_channels * resolution * resolution, arch.stem_channels * size * size)
+    if arch.stem_pool:
+        size = conv_output_size(size, 2)
     for plan in block_plans(arch):
         largest = max(largest, plan.mid_channels * size * size)  # expanded map, before the stride
         size = conv_output_size(size, plan.stride)
         largest = max(largest, max(plan.mid_channels, plan.out_channels) * size * size)
-    return max(largest, arch.head_channels * size * size)
+    return max(largest, arch.features * size * size)
 
 
 def fvcore_macs(

@@ -5,11 +5,17 @@
   (linear, no activation).
 - :class:`DSConv`: depthwise-separable conv (MnasNet Fig. 7(c)): kxk depthwise -> SE -> 1x1.
 - :class:`ConvBlock`: a regular kxk conv (MnasNet's "ConvOp" choice) with optional SE.
+- :class:`SepConv`: MobileNetV1's depthwise-separable conv (Howard et al. 2017, Fig. 3): kxk
+  depthwise + BN + act -> [SE] -> 1x1 + BN + act (the pointwise is *not* linear, unlike DSConv).
+- :class:`Bottleneck`: ResNet's bottleneck (He et al. 2016, Fig. 5; torchvision's layout, stride
+  on the kxk conv): 1x1 + BN + act -> kxk + BN + act -> [SE] -> 1x1 + BN, added to the shortcut,
+  then the activation.
 - :class:`SqueezeExcite` (Hu et al. 2018; EfficientNet uses ratio 0.25 of the block input) and
   :class:`StochasticDepth` (Huang et al. 2016; EfficientNet's "drop connect").
 
 Layout matches torchvision's EfficientNet so a built B0..B7 has exactly its parameter count:
-convs carry no bias (BatchNorm follows), only the SE convs do; SiLU (swish) everywhere; BatchNorm
+convs carry no bias (BatchNorm follows), only the SE convs do; the plan's activation (SiLU/swish
+for EfficientNet; ReLU6 reproduces torchvision's MobileNetV2, ReLU its ResNet-50); BatchNorm
 with PyTorch's defaults, which is what torchvision uses for B0..B4 (eps 1e-5, momentum 0.1; the
 faster-moving statistics also suit the few-epoch proxy training). Padding is ``(k - 1) // 2``, so
 a stride-s conv maps size n to ``ceil(n / s)`` (see :mod:`search_spaces.plan`).
@@ -21,6 +27,7 @@ place shared with the cost model.
 from __future__ import annotations
 
 import torch
+import torch.nn.functional as F
 from torch import Tensor, nn
 
 from search_spaces.plan import BlockPlan
@@ -28,9 +35,21 @@ from search_spaces.plan import BlockPlan
 BN_EPS = 1e-5
 BN_MOMENTUM = 0.1
 
+#: The activation modules by name (:data:`search_spaces.arch.ACTIVATIONS`).
+_ACTIVATIONS: dict[str, type[nn.Module]] = {"silu": nn.SiLU, "relu": nn.ReLU, "relu6": nn.ReLU6}
+
+
+def make_activation(name: str) -> nn.Module:
+    """The in-place activation module called ``name``."""
+    return _ACTIVATIONS[name](inplace=True)
+
 
 class ConvBNAct(nn.Sequential):
-    """Conv (no bias) + BatchNorm + optional SiLU, padding ``(k - 1) // 2``."""
+    """Conv (no bias) + BatchNorm + optional activation, padding ``(k - 1) // 2``.
+
+    ``activation`` names the activation (``True`` = SiLU, the EfficientNet default; ``False`` or
+    ``None``: none, e.g. the linear projection of an MBConv).
+    """
 
     def __init__(
         self,
@@ -39,7 +58,7 @@ class ConvBNAct(nn.Sequential):
         kernel: int,
         stride: int = 1,
         groups: int = 1,
-        activation: bool = True,
+        activation: bool | str | None = True,
     ) -> None:
         layers: list[nn.Module] = [
             nn.Conv2d(
@@ -54,20 +73,21 @@ class ConvBNAct(nn.Sequential):
             nn.BatchNorm2d(out_channels, eps=BN_EPS, momentum=BN_MOMENTUM),
         ]
         if activation:
-            layers.append(nn.SiLU(inplace=True))
+            layers.append(make_activation("silu" if activation is True else str(activation)))
         super().__init__(*layers)
 
 
 class SqueezeExcite(nn.Module):
-    """Channel attention: mean over (H, W) -> 1x1 conv -> SiLU -> 1x1 conv -> sigmoid -> scale.
+    """Channel attention: mean over (H, W) -> 1x1 conv -> act -> 1x1 conv -> sigmoid -> scale.
 
-    The pooling is a plain mean (deterministic backward on CUDA, unlike AdaptiveAvgPool2d).
+    The pooling is a plain mean (deterministic backward on CUDA, unlike AdaptiveAvgPool2d). The
+    activation is the block's (SiLU in EfficientNet, as torchvision's).
     """
 
-    def __init__(self, channels: int, squeeze_channels: int) -> None:
+    def __init__(self, channels: int, squeeze_channels: int, activation: str = "silu") -> None:
         super().__init__()
         self.reduce = nn.Conv2d(channels, squeeze_channels, 1, bias=True)
-        self.act = nn.SiLU(inplace=True)
+        self.act = make_activation(activation)
         self.expand = nn.Conv2d(squeeze_channels, channels, 1, bias=True)
 
     def forward(self, x: Tensor) -> Tensor:
@@ -99,38 +119,73 @@ class StochasticDepth(nn.Module):
         return f"p={self.p}"
 
 
-class _Block(nn.Module):
-    """Shared residual logic: ``x + drop(body(x))`` when the plan allows the skip, else ``body(x)``."""
+def pool_shortcut(x: Tensor, out_channels: int, stride: int) -> Tensor:
+    """The parameter-free ``pooling`` skip: average-pool by the stride, then match the channels.
 
-    def __init__(self, plan: BlockPlan, body: nn.Sequential) -> None:
+    MnasNet (Fig. 4) lists "pooling" among the skip ops without defining it; here it is ResNet's
+    option A shortcut (He et al. 2016, section 3.3) with averaging instead of subsampling: a
+    ``ceil_mode`` average pool with kernel = stride (so the size is ``ceil(n / stride)``, as the
+    body's), then zero channels appended (wider output) or the first ``out_channels`` kept
+    (narrower). It has no weights and no multiply-adds, so it can sit on every block.
+    """
+    if stride != 1:
+        x = F.avg_pool2d(x, stride, stride, ceil_mode=True)
+    extra = out_channels - x.shape[1]
+    if extra > 0:
+        return F.pad(x, (0, 0, 0, 0, 0, extra))
+    return x[:, :out_channels] if extra < 0 else x
+
+
+class _Block(nn.Module):
+    """Shared residual logic: ``x + drop(body(x))`` when the plan has a skip path, else ``body(x)``.
+
+    The skip path is the identity, the pooling shortcut (:func:`pool_shortcut`) or a projection
+    (1x1 conv + BN, ``self.shortcut``) as the plan says; ``post`` is the activation a ResNet
+    block applies after the addition (none for the mobile blocks, whose projection is linear).
+    """
+
+    def __init__(self, plan: BlockPlan, body: nn.Sequential, post: nn.Module | None = None) -> None:
         super().__init__()
         self.plan = plan
         self.body = body
         self.residual = plan.residual
         self.drop = StochasticDepth(plan.drop_prob) if plan.residual else nn.Identity()
+        if plan.projects:
+            self.shortcut = ConvBNAct(plan.in_channels, plan.out_channels, 1, plan.stride, activation=None)
+        self.post = post if post is not None else nn.Identity()
+
+    def skip_path(self, x: Tensor) -> Tensor:
+        """What the body's output is added to."""
+        if self.plan.projects:
+            return self.shortcut(x)
+        if self.plan.shortcut == "pooling":
+            return pool_shortcut(x, self.plan.out_channels, self.plan.stride)
+        return x
 
     def forward(self, x: Tensor) -> Tensor:
         out = self.body(x)
         if self.residual:
-            out = self.drop(out) + x
-        return out
+            out = self.drop(out) + self.skip_path(x)
+        return self.post(out)
 
 
 def _se(plan: BlockPlan) -> list[nn.Module]:
-    return [SqueezeExcite(plan.mid_channels, plan.se_channels)] if plan.se_channels else []
+    if not plan.se_channels:
+        return []
+    return [SqueezeExcite(plan.mid_channels, plan.se_channels, plan.activation)]
 
 
 class MBConv(_Block):
     """Mobile inverted bottleneck: [1x1 expand] -> kxk depthwise -> [SE] -> 1x1 linear project."""
 
     def __init__(self, plan: BlockPlan) -> None:
-        mid = plan.mid_channels
+        mid, act = plan.mid_channels, plan.activation
         layers: list[nn.Module] = []
         if plan.expands:
-            layers.append(ConvBNAct(plan.in_channels, mid, 1))
-        layers.append(ConvBNAct(mid, mid, plan.kernel, plan.stride, groups=mid))
+            layers.append(ConvBNAct(plan.in_channels, mid, 1, activation=act))
+        layers.append(ConvBNAct(mid, mid, plan.kernel, plan.stride, groups=mid, activation=act))
         layers += _se(plan)
-        layers.append(ConvBNAct(mid, plan.out_channels, 1, activation=False))
+        layers.append(ConvBNAct(mid, plan.out_channels, 1, activation=None))
         super().__init__(plan, nn.Sequential(*layers))
 
 
@@ -139,22 +194,63 @@ class DSConv(_Block):
 
     def __init__(self, plan: BlockPlan) -> None:
         c = plan.in_channels
-        layers: list[nn.Module] = [ConvBNAct(c, c, plan.kernel, plan.stride, groups=c)]
+        layers: list[nn.Module] = [
+            ConvBNAct(c, c, plan.kernel, plan.stride, groups=c, activation=plan.activation)
+        ]
         layers += _se(plan)
-        layers.append(ConvBNAct(c, plan.out_channels, 1, activation=False))
+        layers.append(ConvBNAct(c, plan.out_channels, 1, activation=None))
+        super().__init__(plan, nn.Sequential(*layers))
+
+
+class SepConv(_Block):
+    """MobileNetV1's separable conv: kxk depthwise + BN + act -> [SE] -> 1x1 + BN + act."""
+
+    def __init__(self, plan: BlockPlan) -> None:
+        c, act = plan.in_channels, plan.activation
+        layers: list[nn.Module] = [ConvBNAct(c, c, plan.kernel, plan.stride, groups=c, activation=act)]
+        layers += _se(plan)
+        layers.append(ConvBNAct(c, plan.out_channels, 1, activation=act))
         super().__init__(plan, nn.Sequential(*layers))
 
 
 class ConvBlock(_Block):
-    """Regular kxk conv + BN + SiLU, then [SE] on its output."""
+    """Regular kxk conv + BN + act, then [SE] on its output."""
 
     def __init__(self, plan: BlockPlan) -> None:
-        layers: list[nn.Module] = [ConvBNAct(plan.in_channels, plan.out_channels, plan.kernel, plan.stride)]
+        layers: list[nn.Module] = [
+            ConvBNAct(
+                plan.in_channels, plan.out_channels, plan.kernel, plan.stride, activation=plan.activation
+            )
+        ]
         layers += _se(plan)
         super().__init__(plan, nn.Sequential(*layers))
 
 
-BLOCKS: dict[str, type[_Block]] = {"mbconv": MBConv, "dsconv": DSConv, "conv": ConvBlock}
+class Bottleneck(_Block):
+    """ResNet bottleneck: 1x1 + BN + act -> kxk (stride) + BN + act -> [SE] -> 1x1 + BN; + skip; act.
+
+    torchvision's ``Bottleneck`` (ResNet "v1.5": the stride sits on the kxk conv); its projection
+    shortcut is ``self.shortcut`` (1x1 conv with the stride + BN), built where the shape changes.
+    """
+
+    def __init__(self, plan: BlockPlan) -> None:
+        mid, act = plan.mid_channels, plan.activation
+        layers: list[nn.Module] = [
+            ConvBNAct(plan.in_channels, mid, 1, activation=act),
+            ConvBNAct(mid, mid, plan.kernel, plan.stride, activation=act),
+        ]
+        layers += _se(plan)
+        layers.append(ConvBNAct(mid, plan.out_channels, 1, activation=None))
+        super().__init__(plan, nn.Sequential(*layers), post=make_activation(act))
+
+
+BLOCKS: dict[str, type[_Block]] = {
+    "mbconv": MBConv,
+    "dsconv": DSConv,
+    "conv": ConvBlock,
+    "sepconv": SepConv,
+    "bottleneck": Bottleneck,
+}
 
 
 def make_block(plan: BlockPlan) -> nn.Module:
@@ -166,11 +262,15 @@ __all__ = [
     "BN_EPS",
     "BN_MOMENTUM",
     "BLOCKS",
+    "Bottleneck",
     "ConvBNAct",
     "ConvBlock",
     "DSConv",
     "MBConv",
+    "SepConv",
     "SqueezeExcite",
     "StochasticDepth",
+    "make_activation",
     "make_block",
+    "pool_shortcut",
 ]

@@ -1,7 +1,8 @@
 """ArchSpec -> torch network (EfficientNet layout, Tan & Le 2019, Table 1).
 
-stem (kxk conv, stride ``stem_stride``, BN, SiLU) -> stages of blocks -> head (1x1 conv to
-``head_channels``, BN, SiLU) -> mean over (H, W) -> dropout -> linear classifier.
+stem (kxk conv, stride ``stem_stride``, BN, activation[, ResNet's 3x3 stride-2 max-pool]) ->
+stages of blocks -> head (1x1 conv to ``head_channels``, BN, activation; absent when 0, as in
+MobileNetV1 and ResNet) -> mean over (H, W) -> dropout -> linear classifier.
 
 The global pooling is ``x.mean((2, 3))`` rather than ``AdaptiveAvgPool2d``: the same numbers, but
 a deterministic backward on CUDA. Weight init follows torchvision's EfficientNet (Kaiming-normal
@@ -28,17 +29,23 @@ class EffNet(nn.Module):
         check_io(num_classes, in_channels)
         self.arch = arch
         plans = block_plans(arch)
-        stem = ConvBNAct(in_channels, arch.stem_channels, arch.stem_kernel, arch.stem_stride)
+        stem: nn.Module = ConvBNAct(
+            in_channels, arch.stem_channels, arch.stem_kernel, arch.stem_stride, activation=arch.activation
+        )
+        if arch.stem_pool:
+            stem = nn.Sequential(*stem, nn.MaxPool2d(3, stride=2, padding=1))
         stages: list[nn.Module] = []
         start = 0
         for stage in arch.stages:
             stages.append(nn.Sequential(*(make_block(p) for p in plans[start : start + stage.layers])))
             start += stage.layers
         self.features = nn.Sequential(stem, *stages)
-        self.head = ConvBNAct(arch.stages[-1].out_channels, arch.head_channels, 1)
-        self.classifier = nn.Sequential(
-            nn.Dropout(p=arch.dropout), nn.Linear(arch.head_channels, num_classes)
-        )
+        self.head: nn.Module = nn.Identity()
+        if arch.head_channels:
+            self.head = ConvBNAct(
+                arch.stages[-1].out_channels, arch.head_channels, 1, activation=arch.activation
+            )
+        self.classifier = nn.Sequential(nn.Dropout(p=arch.dropout), nn.Linear(arch.features, num_classes))
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
@@ -57,7 +64,7 @@ class EffNet(nn.Module):
                 nn.init.zeros_(module.bias)
 
     def forward_features(self, x: Tensor) -> Tensor:
-        """Pooled features (N, head_channels), before dropout and the classifier."""
+        """Pooled features (N, ``arch.features``), before dropout and the classifier."""
         return self.head(self.features(x)).mean(dim=(2, 3))
 
     def forward(self, x: Tensor) -> Tensor:

@@ -2,10 +2,15 @@
 
 A stage code reads like the released EfficientNet block strings, extended with the op and the skip
 choice of the MnasNet space: ``mbconv_r2_k5_s2_e6_c40_se0.25`` (op, repeats, kernel, stride,
-expansion, output channels, SE ratio); ``_noskip`` is appended when the identity skip is off.
-A network code joins the stem, the stage codes, the head and the global settings with ``|``::
+expansion, output channels, SE ratio); then the skip op when it is not the identity
+(``_noskip``, ``_poolskip``, ``_projskip``) and the activation when it is not SiLU (``_relu``,
+``_relu6``), so every code written before those choices existed still reads the same. A network
+code joins the stem, the stage codes, the head and the global settings with ``|``::
 
     stem_c32_k3_s2|mbconv_r1_k3_s1_e1_c16_se0.25|...|head_c1280|res224_do0.2_sd0.2
+
+The stem gets ``_pool`` for ResNet's max-pool, ``head_c0`` means no head conv, and the settings
+end with the network's activation when it is not SiLU (``res224_do0_sd0_relu6``).
 
 Codes are exact: ``arch_from_code(arch_code(a)) == a`` for every valid ``a``. They are what the
 search stores per trial, so a plain ``optuna.load_study`` reader can rebuild any candidate.
@@ -15,16 +20,26 @@ from __future__ import annotations
 
 import re
 
-from search_spaces.arch import ArchSpec, StageSpec
+from search_spaces.arch import ArchSpec, StageSpec, skip_fields
 from search_spaces.errors import SpecError
 
+#: Skip op -> code suffix (the identity, the common case, has none).
+_SKIP_SUFFIX = {"identity": "", "none": "_noskip", "pooling": "_poolskip", "projection": "_projskip"}
+_SUFFIX_SKIP = {suffix: op for op, suffix in _SKIP_SUFFIX.items() if suffix}
+_ACT = r"(?:_(?P<act>relu6|relu|silu))?"
 _STAGE_RE = re.compile(
     r"^(?P<op>[a-z]+)_r(?P<layers>\d+)_k(?P<kernel>\d+)_s(?P<stride>\d+)_e(?P<expansion>\d+)"
-    r"_c(?P<out>\d+)_se(?P<se>[0-9.eE+-]+)(?P<noskip>_noskip)?$"
+    r"_c(?P<out>\d+)_se(?P<se>[0-9.]+(?:[eE][+-]?\d+)?)(?P<skip>_noskip|_poolskip|_projskip)?" + _ACT + "$"
 )
-_STEM_RE = re.compile(r"^stem_c(?P<c>\d+)_k(?P<k>\d+)_s(?P<s>\d+)$")
+_STEM_RE = re.compile(r"^stem_c(?P<c>\d+)_k(?P<k>\d+)_s(?P<s>\d+)(?P<pool>_pool)?$")
 _HEAD_RE = re.compile(r"^head_c(?P<c>\d+)$")
-_GLOBAL_RE = re.compile(r"^res(?P<r>\d+)_do(?P<do>[0-9.eE+-]+)_sd(?P<sd>[0-9.eE+-]+)$")
+_FLOAT = r"[0-9.]+(?:[eE][+-]?\d+)?"
+_GLOBAL_RE = re.compile(rf"^res(?P<r>\d+)_do(?P<do>{_FLOAT})_sd(?P<sd>{_FLOAT})" + _ACT + "$")
+
+
+def _act(name: str) -> str:
+    """The code suffix of an activation: none for SiLU (the default)."""
+    return "" if name == "silu" else f"_{name}"
 
 
 def _num(value: float) -> str:
@@ -35,11 +50,10 @@ def _num(value: float) -> str:
 
 def stage_code(stage: StageSpec) -> str:
     """The compact code of one stage, e.g. ``mbconv_r2_k5_s2_e6_c40_se0.25``."""
-    code = (
+    return (
         f"{stage.op}_r{stage.layers}_k{stage.kernel}_s{stage.stride}_e{stage.expansion}"
-        f"_c{stage.out_channels}_se{_num(stage.se_ratio)}"
+        f"_c{stage.out_channels}_se{_num(stage.se_ratio)}{_SKIP_SUFFIX[stage.skip_op]}{_act(stage.activation)}"
     )
-    return code if stage.skip else code + "_noskip"
 
 
 def stage_from_code(code: str) -> StageSpec:
@@ -47,7 +61,8 @@ def stage_from_code(code: str) -> StageSpec:
     match = _STAGE_RE.match(code.strip())
     if not match:
         raise SpecError(
-            f"malformed stage code {code!r}; expected e.g. mbconv_r2_k5_s2_e6_c40_se0.25[_noskip]"
+            f"malformed stage code {code!r}; expected e.g. "
+            "mbconv_r2_k5_s2_e6_c40_se0.25[_noskip|_poolskip|_projskip][_relu|_relu6]"
         )
     return StageSpec(
         op=match["op"],
@@ -55,18 +70,22 @@ def stage_from_code(code: str) -> StageSpec:
         stride=int(match["stride"]),
         expansion=int(match["expansion"]),
         se_ratio=float(match["se"]),
-        skip=match["noskip"] is None,
         out_channels=int(match["out"]),
         layers=int(match["layers"]),
+        activation=match["act"] or "silu",
+        **skip_fields(_SUFFIX_SKIP.get(match["skip"] or "", "identity")),  # type: ignore[arg-type]
     )
 
 
 def arch_code(arch: ArchSpec) -> str:
     """The compact code of a whole network (see the module docstring)."""
-    parts = [f"stem_c{arch.stem_channels}_k{arch.stem_kernel}_s{arch.stem_stride}"]
+    pool = "_pool" if arch.stem_pool else ""
+    parts = [f"stem_c{arch.stem_channels}_k{arch.stem_kernel}_s{arch.stem_stride}{pool}"]
     parts += [stage_code(stage) for stage in arch.stages]
     parts.append(f"head_c{arch.head_channels}")
-    parts.append(f"res{arch.resolution}_do{_num(arch.dropout)}_sd{_num(arch.drop_connect)}")
+    parts.append(
+        f"res{arch.resolution}_do{_num(arch.dropout)}_sd{_num(arch.drop_connect)}{_act(arch.activation)}"
+    )
     return "|".join(parts)
 
 
@@ -96,4 +115,6 @@ def arch_from_code(code: str) -> ArchSpec:
         resolution=int(glob["r"]),
         dropout=float(glob["do"]),
         drop_connect=float(glob["sd"]),
+        activation=glob["act"] or "silu",
+        stem_pool=stem["pool"] is not None,
     )

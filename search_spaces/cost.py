@@ -9,8 +9,9 @@ built model (see :mod:`search_spaces.audit`) and exactly ``sum(p.numel())``:
 - SE convs act on 1x1 maps; the linear layer costs ``in * out``;
 - params: conv weights, SE conv biases, BatchNorm weight + bias, the linear weight + bias.
 
-Batch norm, activations, pooling and the SE/residual elementwise ops are not counted (the papers'
-convention). Everything is plain integer arithmetic over :func:`search_spaces.plan.block_plans`,
+Batch norm, activations, pooling (the stem max-pool, the ``pooling`` skip) and the SE/residual
+elementwise ops are not counted (the papers' convention); a projection shortcut is a 1x1 conv
+and is. Everything is plain integer arithmetic over :func:`search_spaces.plan.block_plans`,
 so it costs microseconds: cheap enough to reject off-budget candidates before any training.
 """
 
@@ -67,11 +68,16 @@ def block_cost(plan: BlockPlan, in_size: int) -> tuple[Cost, int]:
     c_in, c_out, mid, k = plan.in_channels, plan.out_channels, plan.mid_channels, plan.kernel
     if plan.op == "conv":
         cost = _conv(c_in, c_out, k, out_size) + _se(c_out, plan.se_channels)
-    else:  # mbconv, dsconv (= mbconv without expansion)
+    elif plan.op == "bottleneck":  # 1x1 narrow, kxk (stride), SE, 1x1 widen
+        cost = _conv(c_in, mid, 1, in_size) + _conv(mid, mid, k, out_size)
+        cost += _se(mid, plan.se_channels) + _conv(mid, c_out, 1, out_size)
+    else:  # mbconv; dsconv and sepconv (= mbconv without expansion)
         cost = _conv(c_in, mid, 1, in_size) if plan.expands else ZERO
         cost += _conv(mid, mid, k, out_size, groups=mid)
         cost += _se(mid, plan.se_channels)
         cost += _conv(mid, c_out, 1, out_size)
+    if plan.projects:  # 1x1 conv with the block's stride + BN
+        cost += _conv(c_in, c_out, 1, out_size)
     return cost, out_size
 
 
@@ -92,6 +98,8 @@ def cost_breakdown(
     check_resolution(size)
     size = conv_output_size(size, arch.stem_stride)
     stem = _conv(in_channels, arch.stem_channels, arch.stem_kernel, size)
+    if arch.stem_pool:  # 3x3 max-pool, stride 2, padding 1: ceil(size / 2), no MACs
+        size = conv_output_size(size, 2)
     parts = [PartCost("stem", stem, arch.stem_channels, size)]
     plans = block_plans(arch)
     start = 0
@@ -103,8 +111,9 @@ def cost_breakdown(
         start += stage.layers
         parts.append(PartCost(f"stage{number}", total, stage.out_channels, size))
     last = arch.stages[-1].out_channels
-    parts.append(PartCost("head", _conv(last, arch.head_channels, 1, size), arch.head_channels, size))
-    linear = arch.head_channels * num_classes
+    head = _conv(last, arch.head_channels, 1, size) if arch.head_channels else ZERO
+    parts.append(PartCost("head", head, arch.features, size))
+    linear = arch.features * num_classes
     parts.append(PartCost("classifier", Cost(linear + num_classes, linear), num_classes, 1))
     return tuple(parts)
 

@@ -12,7 +12,10 @@ Rules (EfficientNet Table 1 and the released code; MnasNet section 4.1):
 - MBConv widens to ``block_in * expansion`` with a 1x1 conv, skipped when the expansion is 1;
 - SE bottleneck = ``max(1, int(block_in * se_ratio))`` (sized from the *block input*, applied on
   the widened channels), 0 means no SE;
-- the identity skip exists only when the stage asks for it, the stride is 1 and in == out;
+- the identity skip exists only when the stage asks for it, the stride is 1 and in == out; a
+  ``pooling`` or ``projection`` shortcut exists on every block of a stage that asks for it
+  (:data:`search_spaces.arch.SHORTCUTS`);
+- the ResNet bottleneck narrows to ``max(1, out // expansion)`` (ResNet-50: 256 // 4 = 64);
 - stochastic-depth rate of block b (0-based over all blocks) = ``drop_connect * b / num_blocks``.
 """
 
@@ -49,17 +52,31 @@ class BlockPlan:
     out_channels: int
     kernel: int
     stride: int
-    #: Channels the depthwise conv and SE act on (mbconv: in*e; dsconv: in; conv: out).
+    #: Channels the spatial (kxk) conv and SE act on (mbconv: in*e; dsconv, sepconv: in;
+    #: conv: out; bottleneck: out // e).
     mid_channels: int
     #: SE bottleneck width; 0 when the block has no SE.
     se_channels: int
+    #: Whether a skip path is added (of kind ``shortcut``).
     residual: bool
     drop_prob: float
+    activation: str = "silu"
+    #: ``identity``, ``pooling`` or ``projection`` (meaningful when ``residual``).
+    shortcut: str = "identity"
 
     @property
     def expands(self) -> bool:
         """Whether an MBConv block has its 1x1 expansion conv (expansion != 1)."""
         return self.op == "mbconv" and self.mid_channels != self.in_channels
+
+    @property
+    def projects(self) -> bool:
+        """Whether the skip path is a 1x1 conv + BN (a projection where the shape changes)."""
+        return (
+            self.residual
+            and self.shortcut == "projection"
+            and (self.stride != 1 or self.in_channels != self.out_channels)
+        )
 
 
 def se_channels(block_in: int, se_ratio: float) -> int:
@@ -82,10 +99,16 @@ def block_plans(arch: ArchSpec) -> tuple[BlockPlan, ...]:
             out = stage.out_channels
             if stage.op == "mbconv":
                 mid = block_in * stage.expansion
-            elif stage.op == "dsconv":
+            elif stage.op in ("dsconv", "sepconv"):
                 mid = block_in
+            elif stage.op == "bottleneck":
+                mid = max(1, out // stage.expansion)
             else:
                 mid = out
+            if stage.shortcut == "identity":
+                residual = stage.skip and stride == 1 and block_in == out
+            else:
+                residual = stage.skip
             plans.append(
                 BlockPlan(
                     op=stage.op,
@@ -95,8 +118,10 @@ def block_plans(arch: ArchSpec) -> tuple[BlockPlan, ...]:
                     stride=stride,
                     mid_channels=mid,
                     se_channels=se_channels(block_in, stage.se_ratio),
-                    residual=stage.skip and stride == 1 and block_in == out,
+                    residual=residual,
                     drop_prob=arch.drop_connect * index / total,
+                    activation=stage.activation,
+                    shortcut=stage.shortcut,
                 )
             )
             channels = out
@@ -108,6 +133,8 @@ def conv_output_size(size: int, stride: int) -> int:
     """Spatial size after a conv with odd kernel k and padding (k-1)//2: ``ceil(size / stride)``.
 
     ``floor((size + 2*((k-1)//2) - k) / stride) + 1`` equals ``ceil(size / stride)`` for odd k.
+    The same holds for the stem max-pool (3x3, stride 2, padding 1) and the pooling shortcut
+    (``ceil_mode`` average pool with kernel = stride).
     """
     return -(-size // stride)
 

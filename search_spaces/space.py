@@ -46,9 +46,12 @@ def round_channels(channels: int, multiplier: float, divisor: int = 8) -> int:
     """``channels * multiplier`` rounded as the released EfficientNet ``round_filters`` does.
 
     Nearest multiple of ``divisor`` (ties up), at least ``divisor``, plus ``divisor`` when rounding
-    lost more than 10%. This is the one home of the rule: ``scaling_search.rounding.round_filters``
-    (compound scaling) validates its inputs and calls this, since imports point one way.
+    lost more than 10%; 0 channels (no such layer) stay 0. This is the one home of the rule:
+    ``scaling_search.rounding.round_filters`` (compound scaling) validates its inputs and calls
+    this, since imports point one way.
     """
+    if channels == 0:  # an absent layer (``head_channels: 0``) stays absent at every width
+        return 0
     scaled = channels * multiplier
     rounded = max(divisor, int(scaled + divisor / 2) // divisor * divisor)
     if rounded < 0.9 * scaled:

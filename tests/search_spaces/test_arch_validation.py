@@ -50,7 +50,7 @@ def test_bad_stage_is_a_spec_error(change, message):
         ({"dropout": 1.0}, "dropout"),
         ({"stem_stride": 4}, "stem_stride"),
         ({"stem_kernel": 2}, "stem_kernel"),
-        ({"head_channels": 0}, "head_channels"),
+        ({"head_channels": -1}, "head_channels"),
     ],
 )
 def test_bad_arch_is_a_spec_error(change, message):

@@ -179,7 +179,7 @@ def test_fingerprint_ignores_file_location_and_follows_content(tmp_path):
     ("text", "message"),
     [
         ("reference: b0\nchoices: {kernel: [3, 4]}\n", "kernel: 4 is not supported"),
-        ("reference: b0\nchoices: {op: [mbconv, sepconv]}\n", "unknown op 'sepconv'"),
+        ("reference: b0\nchoices: {op: [mbconv, octconv]}\n", "unknown op 'octconv'"),
         ("reference: b0\nchoices: {kernel: []}\n", "empty list"),
         ("reference: b0\nchoices: {kernels: [3]}\n", "unknown key(s) kernels"),
         ("reference: b0\nchoise: {kernel: [3]}\n", "unknown key(s) choise"),
