@@ -38,6 +38,7 @@ from results.html_sections import (
 from results.leaderboard import leaderboard
 from results.stats import search_cost
 from results.storage import load_study, open_storage
+from results.sweep_charts import sweep_figures
 from results.tables import flops_band, reward_exponent, study_kind, study_settings, target_macs, trials_frame
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
@@ -144,6 +145,8 @@ def figures(study: optuna.Study, frame: pd.DataFrame | None = None) -> list[tupl
             ("coefficients", coefficient_figure(frame, band)),
             ("comparison", comparison_figure(frame, band)),
         ]
+    elif study_kind(study) == "sweep":  # EfficientNet Figures 3 and 4: no family to extrapolate
+        return [(slug, fig) for slug, fig in sweep_figures(frame, settings) if fig is not None]
     else:
         reward_kind = str(settings.get("reward_kind", "soft"))
         out += [

@@ -10,7 +10,7 @@ from __future__ import annotations
 import statistics
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, Protocol
 
 from nas.studies.records import failure_reason
 from nas.training.evaluation import EvalLike
@@ -22,6 +22,21 @@ from search_spaces.codes import arch_code
 Evaluator = Callable[[ArchSpec, Any, int, Callable[[int, float], bool]], EvalLike]
 #: ``on_event(kind, payload)``: "start" (plan), "train" (one training run begins), "epoch", "trial".
 EventHook = Callable[[str, dict[str, Any]], None]
+
+
+class Trainable(Protocol):
+    """What :func:`judge` trains: a coefficient candidate or a sweep point."""
+
+    arch: ArchSpec
+    train_resolution: int
+
+
+class JudgeSettings(Protocol):
+    """What :func:`judge` reads from a study's config: the proxy, the repeats and the first seed."""
+
+    proxy: Any
+    repeats: int
+    seed: int
 
 
 @dataclass(frozen=True)
@@ -41,8 +56,8 @@ class Judged:
 
 
 def judge(
-    candidate: Candidate,
-    config: CoefficientConfig,
+    candidate: Trainable,
+    config: JudgeSettings,
     evaluator: Evaluator,
     on_event: EventHook | None = None,
     trial_number: int | None = None,

@@ -128,35 +128,20 @@ def run_coefficient_search(
 
         _optimize_one(plain, objective)
 
-    def reference_needed() -> bool:
+    def train_reference_if_needed() -> bool:
         # Another worker may be training it right now (many workers share the study).
-        return role_done(study, ROLE_REFERENCE) is None and not busy_elsewhere(study, ROLE_REFERENCE)
+        if role_done(study, ROLE_REFERENCE) is None and not busy_elsewhere(study, ROLE_REFERENCE):
+            train_plain(reference)
+            return True
+        return False
 
-    if reference_needed():
-        train_plain(reference)
-        trained += 1
+    trained += train_reference_if_needed()
 
     def grid_objective(trial: Any) -> float:
         index = trial.suggest_int(PARAM, 0, n - 1)
         return _objective_body(trial, candidates[index], config, evaluator, on_event)
 
-    from nas.studies.liveness import SqliteShareWarning
-
-    share_warning = SqliteShareWarning()  # SQLite serves one process: say so once
-    requeue_interrupted(study, n)
-    while True:
-        share_warning.check(study)
-        unstarted, waiting = pending(study, n)
-        if unstarted or waiting:
-            _optimize_one(study, grid_objective)
-            trained += 1
-        elif reference_needed():
-            train_plain(reference)
-            trained += 1
-        elif busy_elsewhere(study):
-            wait_for_others(study, n)  # every worker ends with the same, complete answer
-        else:
-            break
+    trained += _work_through(study, n, grid_objective, train_reference_if_needed)
 
     finished = finished_trials(study, n)
     running = sorted(set(range(n)) - set(finished))
@@ -166,16 +151,8 @@ def run_coefficient_search(
         study.set_user_attr("verdict", verdict.to_dict())
     singles: list[tuple[Candidate, Any | None]] = []
     if compare_single and winner is not None and not running:
-        for single in config.singles(candidates[winner].macs):
-            trial = role_done(study, single.role, single.target_macs)
-            while trial is None:  # train it, or wait for the worker that does
-                if busy_elsewhere(study, single.role, single.target_macs):
-                    wait_for_others(study, n, single.role, single.target_macs)
-                else:
-                    train_plain(single)  # ends "not run" if another worker started it first
-                    trained += 1
-                trial = role_done(study, single.role, single.target_macs)
-            singles.append((single, trial))
+        singles, extra = _singles(config, study, n, candidates[winner].macs, train_plain)
+        trained += extra
     return CoefficientOutcome(
         study=study,
         config=config,
@@ -190,6 +167,49 @@ def run_coefficient_search(
         running_elsewhere=running,
         verdict=verdict,
     )
+
+
+def _work_through(
+    study: Any, n: int, grid_objective: Callable[[Any], float], reference: Callable[[], Any]
+) -> int:
+    """Train grid candidates until none is left here, training the reference when it is still
+    needed (``reference()`` trains it and returns None, or returns False) and waiting for other
+    workers at the end, so every worker ends with the same, complete answer; the trainings run."""
+    from nas.studies.liveness import SqliteShareWarning
+
+    share_warning = SqliteShareWarning()  # SQLite serves one process: say so once
+    requeue_interrupted(study, n)
+    trained = 0
+    while True:
+        share_warning.check(study)
+        unstarted, waiting = pending(study, n)
+        if unstarted or waiting:
+            _optimize_one(study, grid_objective)
+            trained += 1
+        elif reference():
+            trained += 1
+        elif busy_elsewhere(study):
+            wait_for_others(study, n)
+        else:
+            return trained
+
+
+def _singles(
+    config: CoefficientConfig, study: Any, n: int, target_macs: int, train_plain: Callable[[Candidate], None]
+) -> tuple[list[tuple[Candidate, Any | None]], int]:
+    """The single-dimension models at ``target_macs`` with their trials; (them, trainings run here)."""
+    singles, trained = [], 0
+    for single in config.singles(target_macs):
+        trial = role_done(study, single.role, single.target_macs)
+        while trial is None:  # train it, or wait for the worker that does
+            if busy_elsewhere(study, single.role, single.target_macs):
+                wait_for_others(study, n, single.role, single.target_macs)
+            else:
+                train_plain(single)  # ends "not run" if another worker started it first
+                trained += 1
+            trial = role_done(study, single.role, single.target_macs)
+        singles.append((single, trial))
+    return singles, trained
 
 
 def _verdict(config: CoefficientConfig, candidates: Sequence[Candidate], finished: dict[int, Any]) -> Verdict:

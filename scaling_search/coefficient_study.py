@@ -25,6 +25,45 @@ from scaling_search.coefficient_config import (
 from search_spaces.errors import UserError
 
 
+def open_or_create(
+    storage: Any, study_name: str, kind: str, wanted: dict[str, Any], sampler: Any, what: str
+) -> Any:
+    """The study ``study_name`` of ``kind`` with settings ``wanted``, created if absent.
+
+    A study of another kind, or made with other settings, is refused with one line naming the
+    differing settings (``what`` names the kind for people: "a coefficient search"). Used by the
+    coefficient search and the sweeps (:mod:`scaling_search.sweep_study`).
+    """
+    import optuna
+
+    from nas.search.settings import settings_differences
+
+    names = {s.study_name for s in optuna.get_all_study_summaries(storage, include_best_trial=False)}
+    if study_name in names:
+        study = optuna.load_study(study_name=study_name, storage=storage, sampler=sampler)
+        found = study.user_attrs.get("kind")
+        if found != kind:
+            raise UserError(
+                f"study {study_name!r} exists and is not {what} (kind {found!r}); choose another --study"
+            )
+        diffs = settings_differences(study.user_attrs.get("settings") or {}, wanted)
+        if diffs:
+            raise UserError(
+                f"study {study_name!r} was created with different settings ("
+                + "; ".join(diffs)
+                + "); rerun with its settings to resume it, or give a new --study name"
+            )
+        return study
+    study = optuna.create_study(
+        storage=storage, study_name=study_name, direction="maximize", sampler=sampler, load_if_exists=True
+    )
+    if "settings" not in study.user_attrs:
+        study.set_user_attr("kind", kind)
+        study.set_user_attr("settings", wanted)
+        study.set_user_attr("created_by", CREATED_BY)
+    return study
+
+
 def open_study(config: CoefficientConfig, storage: Any, study_name: str, n_candidates: int):
     """(grid study, plain study): the same Optuna study seen through two samplers.
 
@@ -35,34 +74,8 @@ def open_study(config: CoefficientConfig, storage: Any, study_name: str, n_candi
     """
     import optuna
 
-    from nas.search.settings import settings_differences
-
-    wanted = config.settings()
-    names = {s.study_name for s in optuna.get_all_study_summaries(storage, include_best_trial=False)}
     grid = optuna.samplers.GridSampler({PARAM: list(range(n_candidates))}, seed=config.seed)
-    if study_name in names:
-        study = optuna.load_study(study_name=study_name, storage=storage, sampler=grid)
-        kind = study.user_attrs.get("kind")
-        if kind != STUDY_KIND:
-            raise UserError(
-                f"study {study_name!r} exists and is not a coefficient search (kind {kind!r}); "
-                "choose another --study"
-            )
-        diffs = settings_differences(study.user_attrs.get("settings") or {}, wanted)
-        if diffs:
-            raise UserError(
-                f"study {study_name!r} was created with different settings ("
-                + "; ".join(diffs)
-                + "); rerun with its settings to resume it, or give a new --study name"
-            )
-    else:
-        study = optuna.create_study(
-            storage=storage, study_name=study_name, direction="maximize", sampler=grid, load_if_exists=True
-        )
-        if "settings" not in study.user_attrs:
-            study.set_user_attr("kind", STUDY_KIND)
-            study.set_user_attr("settings", wanted)
-            study.set_user_attr("created_by", CREATED_BY)
+    study = open_or_create(storage, study_name, STUDY_KIND, config.settings(), grid, "a coefficient search")
     plain = optuna.load_study(
         study_name=study_name, storage=storage, sampler=optuna.samplers.RandomSampler(seed=config.seed)
     )

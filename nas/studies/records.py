@@ -28,6 +28,8 @@ SETTINGS_KEY: Final = "settings"
 CREATED_BY_KEY: Final = "created_by"
 KIND_BASELINE: Final = "baseline"
 KIND_COEFFICIENTS: Final = "coefficients"
+#: The scaling sweeps of EfficientNet Figures 3 and 4 (``effsearch sweep``).
+KIND_SWEEP: Final = "sweep"
 
 # -- keys inside the study's ``settings`` ----------------------------------------------------------
 #: The baseline search's FLOPs target T in multiply-adds.
@@ -64,6 +66,7 @@ COEFFICIENT_KEYS: Final = (ALPHA, BETA, GAMMA, PHI, CONSTRAINT, MACS_RATIO)
 ROLE_REFERENCE: Final = "reference"
 ROLE_CANDIDATE: Final = "candidate"
 ROLE_COEFFICIENTS: Final = "coefficients"
+ROLE_SWEEP: Final = "sweep"
 
 # -- reasons ---------------------------------------------------------------------------------------
 REJECTED: Final = "rejected"
