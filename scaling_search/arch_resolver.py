@@ -1,13 +1,15 @@
 """The one reading of an architecture argument: ``--arch`` (cost, evaluate) and ``--base`` (scale,
-export, coefficients) accept the same three forms and fail with the same messages.
+export, coefficients) accept the same four forms and fail with the same messages.
 
 1. A released model name, ``b0`` .. ``b7`` (any case, ``efficientnet-``/``efficientnet_`` prefix
    allowed), built by :func:`scaling_search.official.official_arch` (``b0`` is exactly the paper's
    Table 1). One regular expression recognises the names; a number outside 0..7 (``b9``) is an
    error rather than a file name.
-2. An architecture code as :func:`search_spaces.codes.arch_code` writes it (it has ``|``
+2. A seed network of the paper's Table 3: ``mobilenetv1``, ``mobilenetv2``, ``resnet50`` (any
+   case, ``-``/``_`` ignored; :mod:`search_spaces.references`, exact torchvision builds).
+3. An architecture code as :func:`search_spaces.codes.arch_code` writes it (it has ``|``
    between stem, stages, head and globals).
-3. An architecture YAML file, such as the ``runs/<study>/baseline.yaml`` a baseline search writes.
+4. An architecture YAML file, such as the ``runs/<study>/baseline.yaml`` a baseline search writes.
 
 It lives in ``scaling_search`` because that is the lowest layer holding the released B-series
 table; ``commands`` and ``scaling_search.inputs`` both call it. Every problem is one UserError line.
@@ -23,7 +25,7 @@ from search_spaces.arch import ArchSpec
 from search_spaces.errors import UserError
 
 #: What every architecture flag accepts, for help texts and error messages.
-GRAMMAR = "b0..b7, an architecture YAML file or an architecture code"
+GRAMMAR = "b0..b7, mobilenetv1, mobilenetv2, resnet50, an architecture YAML file or an architecture code"
 #: A released EfficientNet name; the number is checked against the table afterwards.
 OFFICIAL_RE = re.compile(r"^(?:efficientnet[-_])?b(?P<index>\d+)$", re.IGNORECASE)
 #: Number of released models (B0..B7).
@@ -36,7 +38,8 @@ class ResolvedArch:
 
     ``name`` is short and safe in file and study names: ``b3`` for a released model, the file's
     stem for a YAML file (its folder for a ``baseline.yaml``, which is always called that), and
-    ``code`` for an architecture code. ``kind`` is ``official``, ``file`` or ``code``.
+    ``code`` for an architecture code, ``mobilenetv2`` etc. for a seed network. ``kind`` is
+    ``official``, ``reference``, ``file`` or ``code``.
     """
 
     arch: ArchSpec
@@ -46,9 +49,10 @@ class ResolvedArch:
 
 
 def resolve_arch(text: str, flag: str = "--arch") -> ResolvedArch:
-    """Read ``text`` (the value of ``flag``) as a released name, an architecture code or a YAML file."""
+    """Read ``text`` (the value of ``flag``) as a released or seed name, a code or a YAML file."""
     from search_spaces.arch_yaml import load_arch_file
     from search_spaces.codes import arch_from_code
+    from search_spaces.references import normalise_name, reference_arch
 
     text = str(text).strip()
     if not text:
@@ -63,6 +67,9 @@ def resolve_arch(text: str, flag: str = "--arch") -> ResolvedArch:
         from scaling_search.official import official_arch
 
         return ResolvedArch(official_arch(index), f"b{index}", "official")
+    seed = reference_arch(text)
+    if seed is not None:
+        return ResolvedArch(seed, normalise_name(text), "reference")
     path = Path(text).expanduser()
     try:
         exists, is_dir = path.exists(), path.is_dir()

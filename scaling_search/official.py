@@ -13,6 +13,9 @@ resolutions print as 0.69B, 4.4B, 10.3B, 38B (paper 0.70B, 4.2B, 9.9B, 37B), and
 parameters (paper 9.2M); independent counters find the same gaps (Lyken17/pytorch-OpCounter
 issue 69), so they are the paper's, not the rounding's. ``torchvision_macs`` records the released
 numbers (fvcore, conv+linear, torchvision 0.29.1, 1000 classes) so both can be shown side by side.
+
+:data:`SEEDS` holds the other networks the paper scales (Table 3) next to our exact builds of
+them (:mod:`search_spaces.references`).
 """
 
 from __future__ import annotations
@@ -59,6 +62,42 @@ OFFICIAL: tuple[OfficialModel, ...] = (
     OfficialModel("b6", 6, 1.8, 2.6, 528, 0.5, "43M", "19B", 84.0, 43_040_704, 19_067_593_536),
     OfficialModel("b7", 7, 2.0, 3.1, 600, 0.5, "66M", "37B", 84.3, 66_347_960, 37_745_884_192),
 )
+
+
+@dataclass(frozen=True)
+class SeedModel:
+    """A seed network the paper scales in Table 3, with its published and its exact sizes."""
+
+    name: str
+    #: FLOPS of the unscaled network as EfficientNet's Table 3 prints it.
+    paper_flops: str
+    #: Exact parameters of torchvision's build (None: torchvision has no such model).
+    torchvision_params: int | None
+    #: Conv+linear multiply-adds of our build at 224 (equal to fvcore's on it; for MobileNetV2 and
+    #: ResNet-50 also on torchvision's model).
+    macs: int
+
+
+#: EfficientNet Table 3 (compound scaling of MobileNetV1, MobileNetV2 and ResNet-50): the
+#: baselines' FLOPS. Ours at 224 print as the paper's baseline:
+#: 568,740,352 -> 0.6B, 300,774,272 -> 0.3B, 4,089,184,256 -> 4.1B.
+SEEDS: tuple[SeedModel, ...] = (
+    SeedModel("mobilenetv1", "0.6B", None, 568_740_352),
+    SeedModel("mobilenetv2", "0.3B", 3_504_872, 300_774_272),
+    SeedModel("resnet50", "4.1B", 25_557_032, 4_089_184_256),
+)
+
+
+def seed_model(name: str) -> SeedModel:
+    """The Table 3 row of ``mobilenetv1``, ``mobilenetv2`` or ``resnet50`` (any spelling)."""
+    from search_spaces.references import normalise_name
+
+    key = normalise_name(name)
+    for row in SEEDS:
+        if row.name == key:
+            return row
+    raise UserError(f"unknown seed network {name!r}; expected {', '.join(r.name for r in SEEDS)}")
+
 
 _UNITS = {"K": 1e3, "M": 1e6, "B": 1e9, "G": 1e9, "T": 1e12}
 _PRINTED_RE = re.compile(r"^(?P<num>\d+(?:\.(?P<dec>\d+))?)(?P<unit>[KMBGT])$")
@@ -131,9 +170,12 @@ __all__ = [
     "DROP_CONNECT",
     "OFFICIAL",
     "OfficialModel",
+    "SEEDS",
+    "SeedModel",
     "official_arch",
     "official_model",
     "official_point",
     "printed_like",
     "printed_value",
+    "seed_model",
 ]

@@ -47,8 +47,8 @@ def round_filters(channels: int, width: float, divisor: int = DIVISOR) -> int:
     """
     if divisor < 1:
         raise UserError(f"divisor must be at least 1, got {divisor}")
-    if channels < 1:
-        raise UserError(f"channels must be at least 1, got {channels}")
+    if channels < 0:  # 0 is an absent layer (no head conv: MobileNetV1, ResNet) and stays 0
+        raise UserError(f"channels must be at least 0, got {channels}")
     return round_channels(channels, _check_multiplier(width, "width"), divisor)
 
 

@@ -130,6 +130,7 @@ def test_bad_multipliers_are_user_errors(bad):
 
 def test_bad_counts_are_user_errors():
     with pytest.raises(UserError):
-        round_filters(0, 1.0)
+        round_filters(-1, 1.0)
+    assert round_filters(0, 1.4) == 0  # no head conv stays none
     with pytest.raises(UserError):
         round_repeats(0, 1.0)
