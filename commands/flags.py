@@ -31,13 +31,14 @@ import argparse
 import re
 
 from nas.studies.storage_url import DEFAULT_STORAGE
+from scaling_search.arch_resolver import GRAMMAR
 
 #: Datasets ``nas.data.datasets.load_dataset`` reads (see nas/data/).
 DATASETS_HELP = "fashion-mnist, cifar10, cifar100, imagefolder:PATH or synthetic[:classes=N,...]"
 #: Proxy presets of ``nas.training.proxy.load_proxy``.
 PROXY_HELP = "proxy preset (default, gpu, long) or a proxy YAML file"
-#: What ``--arch`` and ``--base`` accept (``scaling_search.arch_resolver.resolve_arch``).
-ARCH_HELP = "b0..b7 (the released EfficientNets), an architecture YAML file or an architecture code"
+#: What ``--arch`` and ``--base`` accept: the resolver's own grammar (scaling_search/arch_resolver.py).
+ARCH_HELP = GRAMMAR
 
 _HAS_DEFAULT = re.compile(r"\(default[: ]", re.IGNORECASE)
 

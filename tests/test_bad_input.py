@@ -179,7 +179,7 @@ CASES = {
     "scale phi unparsable": lambda e: ["scale", "--phi", "big"],
     "scale coefficients missing": lambda e: ["scale", "--phi", "1", "--coefficients", e["missing"]],
     "scale base unknown": lambda e: ["scale", "--phi", "1", "--base", "b9"],
-    "cost arch unknown": lambda e: ["cost", "--arch", "resnet50"],
+    "cost arch unknown": lambda e: ["cost", "--arch", "resnet-9000"],
     "cost resolution zero": lambda e: ["cost", "--resolution", "0"],
     "cost classes zero": lambda e: ["cost", "--classes", "0"],
     "space invalid choice": lambda e: ["space", "--space", e["bad_space"]],

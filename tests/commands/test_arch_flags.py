@@ -45,7 +45,7 @@ def test_names_say_where_the_network_came_from(inputs):
     assert resolve_arch("efficientnet_b0").arch == reference_b0()
 
 
-@pytest.mark.parametrize("text", ["b9", "b12", "resnet50", "", "no/such/file.yaml"])
+@pytest.mark.parametrize("text", ["b9", "b12", "resnet-9000", "", "no/such/file.yaml"])
 def test_arch_and_base_refuse_with_the_same_message(text, capsys):
     assert cli.main(["cost", "--arch", text]) == 2
     arch_err = capsys.readouterr().err
