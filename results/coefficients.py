@@ -19,7 +19,9 @@ from results.leaderboard import finished, rank_column
 from scaling_search import official
 from scaling_search.coefficients_file import PAPER
 from scaling_search.grid import DEFAULT_TOLERANCE, TARGET
+from scaling_search.realised import RULE_SOFT, score
 from scaling_search.scale import scale
+from scaling_search.single import SINGLE_ROLES
 from search_spaces.codes import arch_code
 from search_spaces.cost import count_cost
 from search_spaces.errors import UserError
@@ -31,8 +33,6 @@ if TYPE_CHECKING:  # pragma: no cover - typing only
 
 #: alpha, beta, gamma the paper found for B0 (section 4; :data:`scaling_search.coefficients_file.PAPER`).
 PAPER_COEFFICIENTS: tuple[float, float, float] = (PAPER.alpha, PAPER.beta, PAPER.gamma)
-#: Roles of the single-dimension comparison trials (contract, "Trial record").
-SINGLE_ROLES: tuple[str, ...] = ("single-width", "single-depth", "single-resolution")
 
 
 def constraint_band(settings: dict[str, Any]) -> tuple[float, float]:
@@ -66,6 +66,10 @@ def winner(frame: pd.DataFrame, band: tuple[float, float] | None = None) -> pd.S
         inside = grid[(grid["constraint"] >= band[0] - 1e-9) & (grid["constraint"] <= band[1] + 1e-9)]
         if len(inside):
             grid = inside
+    if {"rule", "realised_ratio"} <= set(grid.columns) and (grid["rule"] == RULE_SOFT).all():
+        # the soft rule of scaling_search.realised decided: rank as `effsearch coefficients` did
+        soft = [score(a, r, RULE_SOFT) for a, r in zip(grid["accuracy"], grid["realised_ratio"], strict=True)]
+        grid, by = grid.assign(soft_reward=soft), "soft_reward"
     best = grid.sort_values([by, "number"], ascending=[False, True], kind="stable").iloc[0]
     return best
 

@@ -10,14 +10,10 @@
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 
 from search_spaces.arch import ArchSpec
 from search_spaces.errors import UserError
-
-#: Largest phi a command that *trains* or *exports* a network accepts (B7 is phi = 7).
-MAX_PHI = 16.0
 
 
 def load_base(text: str) -> tuple[str, ArchSpec]:
@@ -42,15 +38,4 @@ def load_coefficients_for(text: str, base: ArchSpec):
     return coeffs
 
 
-def check_positive_phi(phi: float, upper: float = MAX_PHI) -> float:
-    """A phi for searching or exporting: finite, > 0 and at most ``upper``."""
-    if isinstance(phi, bool) or not isinstance(phi, (int, float)) or not math.isfinite(phi):
-        raise UserError(f"--phi must be a finite number, got {phi!r}")
-    if phi <= 0:
-        raise UserError(f"--phi must be > 0 (phi = 0 is the base itself), got {phi:g}")
-    if phi > upper:
-        raise UserError(f"--phi {phi:g} is absurd here: at most {upper:g} (B7 is phi = 7)")
-    return float(phi)
-
-
-__all__ = ["MAX_PHI", "check_positive_phi", "load_base", "load_coefficients_for"]
+__all__ = ["load_base", "load_coefficients_for"]

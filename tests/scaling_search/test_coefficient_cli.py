@@ -77,6 +77,14 @@ def test_coefficients_then_scale(files: dict[str, str], capsys) -> None:
         and evidence["grid"]["points"] >= evidence["grid"]["distinct_networks"]
     )
 
+    # the dashboard crowns the same network as coefficients.yaml (same rule)
+    from results.coefficients import winner
+    from results.storage import load_study, open_storage
+    from results.tables import trials_frame
+
+    best = winner(trials_frame(load_study(open_storage(files["storage"]), "coef")))
+    assert (best["alpha"], best["beta"], best["gamma"]) == (coeffs.alpha, coeffs.beta, coeffs.gamma)
+
     argv = ["scale", "--phi", "0-3", "--base", str(folder / "baseline.yaml")]
     assert cli.main([*argv, "--coefficients", str(folder / "coefficients.yaml"), "--format", "json"]) == 0
     rows = json.loads(capsys.readouterr().out)
