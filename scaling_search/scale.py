@@ -44,7 +44,7 @@ def check_phi(phi: float, *, flag: str = "phi", positive: bool = False, upper: f
         raise UserError(f"{flag} must be a number, got {phi!r}")
     phi = float(phi)
     if not math.isfinite(phi):
-        raise UserError(f"{flag} must be a finite number, got {phi:g}")
+        raise UserError(f"{flag} must be a finite number {'> 0' if positive else '>= 0'}, got {phi:g}")
     if positive and phi <= 0:
         raise UserError(f"{flag} must be > 0 (phi = 0 is the base itself), got {phi:g}")
     if phi < 0:
