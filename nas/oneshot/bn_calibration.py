@@ -3,7 +3,7 @@
 In a supernet the running mean and variance of a BatchNorm channel are shared by every candidate
 that uses it, and each candidate produces differently distributed activations (another kernel,
 width or depth upstream). Eval-mode accuracy with the shared statistics is therefore close to
-meaningless; Once-for-All (Cai et al. 2020, section 3.3) and BigNAS (Yu et al. 2020, section 3.4)
+meaningless; Once-for-All (Cai et al. 2020) and BigNAS (Yu et al. 2020, section 3.1, "batch norm calibration")
 recompute them for the chosen candidate on a few training batches first. That is cheap (forward
 passes only) and it is what makes inherited-weight accuracies rank candidates.
 

@@ -2,7 +2,7 @@
 
 The three ops of the MnasNet space (Tan et al. 2019, section 4.1) do not nest: a regular kxk conv
 has ``out x in x k x k`` weights, a depthwise one ``channels x 1 x k x k``, so a layer of the
-supernet keeps one branch per op type (as in the op choice of TuNAS, Bender et al. 2020) and
+supernet keeps one branch per op type (as ENAS, Pham et al. 2018, keeps one per candidate op) and
 shares weights only *within* a branch, where kernels, expansion ratios, filters and SE widths
 nest. Each branch mirrors the body of the builder's block (:mod:`search_spaces.blocks`) step for
 step, so the same list of steps drives both the forward pass and the names under which

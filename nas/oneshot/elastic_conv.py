@@ -1,6 +1,6 @@
 """A convolution whose width and kernel are chosen per call, by slicing one largest weight.
 
-Once-for-All's elastic width (Cai et al. 2020, section 3.2) and BigNAS (Yu et al. 2020) keep one
+Once-for-All's elastic width (Cai et al. 2020) and BigNAS (Yu et al. 2020) keep one
 weight tensor of the largest shape; a candidate with fewer channels uses the *first* output and
 input channels, and a smaller kernel uses the centre of the largest (see
 :mod:`nas.oneshot.kernel`). Nested slices mean every candidate trains the weights of all smaller

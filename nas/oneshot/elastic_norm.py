@@ -4,7 +4,7 @@ Scale and shift are sliced like the conv weights before them. The running statis
 *views*, so a training pass updates exactly the entries of the channels it used, and eval mode
 normalises with them. Those shared statistics mix every candidate trained so far, which is why a
 candidate's statistics are re-estimated before it is judged
-(:func:`nas.oneshot.bn_calibration.recalibrate_bn`; OFA section 3.2, BigNAS section 3.3).
+(:func:`nas.oneshot.bn_calibration.recalibrate_bn`; Once-for-All; BigNAS section 3.1).
 
 It is an ``nn.BatchNorm2d`` (same buffers, same defaults as the builder's: eps 1e-5, momentum
 0.1), so anything that finds BatchNorm layers by type (recalibration, optimiser parameter groups

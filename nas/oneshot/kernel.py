@@ -1,6 +1,6 @@
 """Elastic kernel size: every kxk kernel of a layer is taken from its one largest kernel.
 
-Once-for-All (Cai et al. 2020, section 3.2, "elastic kernel size") stores only the largest kernel
+Once-for-All (Cai et al. 2020, "elastic kernel size") stores only the largest kernel
 of a layer; a smaller kernel is its centre, so a 3x3 candidate and a 5x5 candidate share their
 middle nine weights. Sharing the centre forces those weights to serve two roles (the centre of a
 big receptive field and a whole small one), so OFA passes each crop through a small learned

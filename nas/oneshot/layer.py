@@ -1,10 +1,11 @@
-"""One layer position of a supernet stage: a branch per op, the identity skip and stochastic depth.
+"""One layer position of a supernet stage: a branch per op, the skip path and stochastic depth.
 
 The residual rule is the builder's (:class:`search_spaces.plan.BlockPlan`): the identity skip is
 used only when the candidate asks for it, the block's stride is 1 and its input and output
-widths are equal; then the branch output goes through stochastic depth (Huang et al. 2016;
-EfficientNet's "drop connect") with the block's rate before the addition. The skip has no
-weights, so switching it on or off changes nothing that is stored.
+widths are equal; the pooling skip (:func:`search_spaces.blocks.pool_shortcut`) on every block
+that asks for it; then the branch output goes through stochastic depth (Huang et al. 2016;
+EfficientNet's "drop connect") with the block's rate before the addition. Neither skip has
+weights, so switching one on or off changes nothing that is stored.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from torch import Tensor, nn
 
 from nas.oneshot.bounds import LayerBounds
 from nas.oneshot.branches import BRANCHES, Branch
+from search_spaces.blocks import pool_shortcut
 from search_spaces.plan import BlockPlan
 
 
@@ -52,7 +54,8 @@ class ElasticLayer(nn.Module):
         out = self.branch(plan.op)(x, plan)
         if plan.residual:
             p = plan.drop_prob if drop_connect else 0.0
-            out = drop_path(out, p, self.training) + x
+            skip = pool_shortcut(x, plan.out_channels, plan.stride) if plan.shortcut == "pooling" else x
+            out = drop_path(out, p, self.training) + skip
         return out
 
     def active_state(self, plan: BlockPlan, prefix: str) -> dict[str, Tensor]:

@@ -28,7 +28,7 @@ from search_spaces.space import SearchSpace
 
 def _with_skips(space: SearchSpace, arch: ArchSpec) -> ArchSpec:
     stages = tuple(
-        replace(stage, skip=True if True in choice.skips else stage.skip)
+        replace(stage, skip=True, shortcut="identity") if "identity" in choice.skips else stage
         for choice, stage in zip(space.stages, arch.stages, strict=True)
     )
     return arch.with_stages(stages)

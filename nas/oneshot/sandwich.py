@@ -1,14 +1,15 @@
 """One supernet training step by the sandwich rule with in-place distillation (BigNAS).
 
-BigNAS (Yu et al. 2020, section 3.1) trains, per batch, the largest candidate, the smallest and a
-few random ones (Slimmable networks' "sandwich rule", Yu & Huang 2019). The largest learns from
-the labels; every other candidate learns from the largest's predictions on the same batch
-("in-place distillation"): soft targets that are free (the teacher's forward pass is already
-done), detached so no gradient flows back into the teacher through them. Gradients of all
-candidates accumulate into the shared weights and one optimiser step follows, so every weight a
-sampled candidate uses moves in the same step. BigNAS regularises only the largest child
-(dropout and stochastic depth); the smaller ones are not over-fitting, and regularising them as
-well slows them down -- ``regularize_children`` turns it back on.
+BigNAS (Yu et al. 2020, section 3.1) trains, per batch, the largest candidate, the smallest and
+a few random ones (the "sandwich rule" of universally slimmable networks, Yu & Huang 2019). The
+largest learns from the labels; every other candidate learns from the largest's predictions on
+the same batch ("in-place distillation"): soft targets that are free (the teacher's forward pass
+is already done), detached so no gradient flows back into the teacher through them. Gradients
+of all candidates accumulate (summed, as in BigNAS) into the shared weights and one optimiser
+step follows, so every weight a sampled candidate uses moves in the same step. BigNAS
+regularises only the largest child (dropout and stochastic depth); the smaller ones are not
+over-fitting, and regularising them as well slows them down -- ``regularize_children`` turns it
+back on.
 """
 
 from __future__ import annotations

@@ -35,6 +35,7 @@ from nas.oneshot.elastic_conv import ChannelSlice, ElasticConv2d
 from nas.oneshot.elastic_unit import ElasticConvBNAct
 from nas.oneshot.layer import ElasticLayer
 from nas.oneshot.sampling import largest_arch, smallest_arch
+from nas.oneshot.support import unsupported
 from search_spaces.arch import ArchSpec
 from search_spaces.plan import BlockPlan, block_plans, check_io
 from search_spaces.space import SearchSpace, SpaceError
@@ -57,6 +58,9 @@ class Supernet(nn.Module):
     ) -> None:
         super().__init__()
         check_io(num_classes, in_channels)
+        problem = unsupported(space)
+        if problem:
+            raise SpaceError(f"search space {space.name} cannot run on a supernet: {problem}")
         self.space = space
         self.num_classes = num_classes
         self.in_channels = in_channels
