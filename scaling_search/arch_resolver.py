@@ -46,6 +46,10 @@ class ResolvedArch:
     name: str
     kind: str
     path: Path | None = None
+    #: What a YAML file records it was searched for (``num_classes``, ``in_channels`` top-level
+    #: fields of a search's ``baseline.yaml``); None when the file says nothing (then 1000 and 3).
+    num_classes: int | None = None
+    in_channels: int | None = None
 
 
 def resolve_arch(text: str, flag: str = "--arch") -> ResolvedArch:
@@ -80,7 +84,36 @@ def resolve_arch(text: str, flag: str = "--arch") -> ResolvedArch:
     if not exists:
         raise UserError(f"{flag} {text!r}: unknown architecture (file not found); expected {GRAMMAR}")
     name = path.parent.name if path.stem == "baseline" and path.parent.name else path.stem
-    return ResolvedArch(load_arch_file(path), name, "file", path)
+    arch = load_arch_file(path)
+    classes, channels = recorded_shape(path, flag)
+    return ResolvedArch(arch, name, "file", path, classes, channels)
 
 
-__all__ = ["GRAMMAR", "OFFICIAL_RE", "ResolvedArch", "resolve_arch"]
+def recorded_shape(path: Path, flag: str = "--arch") -> tuple[int | None, int | None]:
+    """(num_classes, in_channels) an architecture file records at its top level, else None each.
+
+    ``effsearch baseline`` writes them into ``baseline.yaml`` so that every command reading the
+    file costs and builds the network the search costed (a 10-class grayscale search is not
+    ImageNet's 1000 classes and RGB).
+    """
+    import yaml
+
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return None, None  # load_arch_file has already read it; nothing more to say here
+    if not isinstance(data, dict):
+        return None, None
+    found: list[int | None] = []
+    for key in ("num_classes", "in_channels"):
+        value = data.get(key)
+        if value is None:
+            found.append(None)
+            continue
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise UserError(f"{flag} {path}: {key} must be a positive whole number, got {value!r}")
+        found.append(int(value))
+    return found[0], found[1]
+
+
+__all__ = ["GRAMMAR", "OFFICIAL_RE", "ResolvedArch", "recorded_shape", "resolve_arch"]

@@ -59,6 +59,11 @@ _TOP_KEYS = {
     "code",
     "notes",
     "activation",
+    # What the file was searched/costed for (a search's baseline.yaml): read by the resolver
+    # (scaling_search/arch_resolver.py) as defaults, not part of the architecture.
+    "num_classes",
+    "in_channels",
+    "search_resolution",
 }
 _STEM_KEYS = {"channels", "kernel", "stride", "pool"}
 _HEAD_KEYS = {"channels"}
