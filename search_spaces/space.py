@@ -26,8 +26,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
-from search_spaces.arch import ArchSpec, StageSpec
+from search_spaces.arch import ArchSpec, StageSpec, skip_fields
 from search_spaces.errors import UserError
+from search_spaces.filters import ROUNDINGS, round_channels, round_filter_choice
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     import optuna
@@ -36,32 +37,21 @@ if TYPE_CHECKING:  # pragma: no cover - typing only
 
 #: The keys of a stage's choices, in the order :meth:`SearchSpace.sample` suggests them.
 CHOICE_KEYS: tuple[str, ...] = ("op", "kernel", "expansion", "se", "skip", "filters", "layers")
+#: MnasNet's skip ops (Fig. 4: "pooling, identity residual, or no skip"); ``pooling`` is the
+#: parameter-free shortcut of :func:`search_spaces.blocks.pool_shortcut`.
+SPACE_SKIPS: tuple[str, ...] = ("identity", "pooling", "none")
 
 
 class SpaceError(UserError):
     """A search-space file is invalid (one line, exit code 2 at the CLI)."""
 
 
-def round_channels(channels: int, multiplier: float, divisor: int = 8) -> int:
-    """``channels * multiplier`` rounded as the released EfficientNet ``round_filters`` does.
-
-    Nearest multiple of ``divisor`` (ties up), at least ``divisor``, plus ``divisor`` when rounding
-    lost more than 10%; 0 channels (no such layer) stay 0. This is the one home of the rule:
-    ``scaling_search.rounding.round_filters`` (compound scaling) validates its inputs and calls
-    this, since imports point one way.
-    """
-    if channels == 0:  # an absent layer (``head_channels: 0``) stays absent at every width
-        return 0
-    scaled = channels * multiplier
-    rounded = max(divisor, int(scaled + divisor / 2) // divisor * divisor)
-    if rounded < 0.9 * scaled:
-        rounded += divisor
-    return int(rounded)
-
-
-def skip_name(skip: bool) -> str:
-    """The parameter value of a skip choice (``identity`` / ``none``)."""
-    return "identity" if skip else "none"
+def skip_name(skip: bool | str) -> str:
+    """The parameter value of a skip choice (``identity`` / ``pooling`` / ``none``; a bool: the
+    identity or none)."""
+    if isinstance(skip, bool):
+        return "identity" if skip else "none"
+    return skip
 
 
 @dataclass(frozen=True)
@@ -73,7 +63,8 @@ class StageChoices:
     kernels: tuple[int, ...]
     expansions: tuple[int, ...]
     se_ratios: tuple[float, ...]
-    skips: tuple[bool, ...]
+    #: Skip op names (:data:`SPACE_SKIPS`).
+    skips: tuple[str, ...]
     channels: tuple[int, ...]
     layers: tuple[int, ...]
     #: As written in the file (for display): filter multipliers and layer offsets.
@@ -107,7 +98,8 @@ class StageChoices:
             ("kernel", stage.kernel, self.kernels),
             ("expansion", stage.expansion, self.expansions if stage.op == "mbconv" else (1,)),
             ("se", stage.se_ratio, self.se_ratios),
-            ("skip", stage.skip, self.skips),
+            ("skip", stage.skip_op, self.skips),
+            ("activation", stage.activation, (self.reference.activation,)),
             ("filters", stage.out_channels, self.channels),
             ("layers", stage.layers, self.layers),
         )
@@ -124,7 +116,7 @@ class StageChoices:
             "kernel": list(self.kernels),
             "expansion": list(self.expansions),
             "se": list(self.se_ratios),
-            "skip": [skip_name(s) for s in self.skips],
+            "skip": list(self.skips),
             "filters": list(self.channels),
             "layers": list(self.layers),
         }
@@ -157,6 +149,8 @@ class SearchSpace:
     stages: tuple[StageChoices, ...]
     divisor: int = 8
     source: str = ""
+    #: Filter rounding rule (:func:`round_filter_choice`).
+    rounding: str = "efficientnet"
 
     # -- sampling ---------------------------------------------------------------------------------
 
@@ -176,7 +170,7 @@ class SearchSpace:
             if op == "mbconv":
                 expansion = trial.suggest_categorical(prefix + "expansion", choice.expansions)
             se = trial.suggest_categorical(prefix + "se", choice.se_ratios)
-            skip = trial.suggest_categorical(prefix + "skip", tuple(skip_name(s) for s in choice.skips))
+            skip = trial.suggest_categorical(prefix + "skip", choice.skips)
             filters = trial.suggest_categorical(prefix + "filters", choice.channels)
             layers = trial.suggest_categorical(prefix + "layers", choice.layers)
             stages.append(
@@ -186,9 +180,10 @@ class SearchSpace:
                     stride=choice.stride,
                     expansion=int(expansion),
                     se_ratio=float(se),
-                    skip=skip == "identity",
                     out_channels=int(filters),
                     layers=int(layers),
+                    activation=choice.reference.activation,
+                    **skip_fields(str(skip)),  # type: ignore[arg-type]
                 )
             )
         return self.reference.with_stages(stages)
@@ -207,9 +202,10 @@ class SearchSpace:
                     stride=choice.stride,
                     expansion=expansion,
                     se_ratio=float(params[prefix + "se"]),
-                    skip=str(params[prefix + "skip"]) == "identity",
                     out_channels=int(params[prefix + "filters"]),
                     layers=int(params[prefix + "layers"]),
+                    activation=choice.reference.activation,
+                    **skip_fields(str(params[prefix + "skip"])),  # type: ignore[arg-type]
                 )
             except KeyError as exc:
                 raise SpaceError(f"parameters lack {exc.args[0]!r} of search space {self.name}") from None
@@ -235,7 +231,7 @@ class SearchSpace:
             if stage.op == "mbconv":
                 params[prefix + "expansion"] = stage.expansion
             params[prefix + "se"] = stage.se_ratio
-            params[prefix + "skip"] = skip_name(stage.skip)
+            params[prefix + "skip"] = stage.skip_op
             params[prefix + "filters"] = stage.out_channels
             params[prefix + "layers"] = stage.layers
         return params
@@ -305,9 +301,10 @@ class SearchSpace:
                         stride=choice.stride,
                         expansion=pick(choice.expansions) if choice.ops[0] == "mbconv" else 1,
                         se_ratio=pick(choice.se_ratios),
-                        skip=choice.skips[0],
                         out_channels=pick(choice.channels),
                         layers=pick(choice.layers),
+                        activation=choice.reference.activation,
+                        **skip_fields(choice.skips[0]),  # type: ignore[arg-type]
                     )
                 )
             arch = self.reference.with_stages(stages)
@@ -344,12 +341,15 @@ class SearchSpace:
 
         reference = arch_to_dict(self.reference)
         reference.pop("notes", None)
-        return {
+        data = {
             "name": self.name,
             "divisor": self.divisor,
             "reference": reference,
             "stages": [choice.to_dict() for choice in self.stages],
         }
+        if self.rounding != "efficientnet":  # absent by default: older spaces keep their fingerprints
+            data["rounding"] = self.rounding
+        return data
 
     def fingerprint(self) -> str:
         """Short hash of the resolved space: two files describing the same space agree."""
@@ -361,10 +361,13 @@ class SearchSpace:
 
 __all__ = [
     "CHOICE_KEYS",
+    "ROUNDINGS",
+    "SPACE_SKIPS",
     "MacRange",
     "SearchSpace",
     "SpaceError",
     "StageChoices",
     "round_channels",
+    "round_filter_choice",
     "skip_name",
 ]

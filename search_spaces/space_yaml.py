@@ -1,7 +1,9 @@
 """Reading a search space from YAML, with every mistake reported as one line naming the place.
 
-The schema is the packaged ``mnasnet.yaml`` (MnasNet section 4.1's factorized space around B0): a
-reference architecture, default choices and per-stage overrides. Unknown keys, duplicate or
+The schema is the packaged ``mnasnet.yaml`` (MnasNet section 4.1's factorized space, referenced on
+MobileNetV2's stages): a reference architecture, default choices and per-stage overrides. Two
+spaces are packaged (:data:`PACKAGED_SPACES`): ``mnasnet``, the published space and the default,
+and ``efficientnet-local``, the older space centred on EfficientNet-B0 itself. Unknown keys, duplicate or
 unsupported choices and absurd filter multipliers or layer offsets are refused
 (:class:`search_spaces.space.SpaceError`) rather than guessed.
 """
@@ -18,11 +20,17 @@ import yaml
 from search_spaces.arch import EXPANSIONS, KERNELS, OPS, ArchSpec, StageSpec
 from search_spaces.arch_yaml import arch_from_dict, builtin_yaml, load_arch_file, reference_b0
 from search_spaces.errors import UserError
-from search_spaces.space import CHOICE_KEYS, SearchSpace, SpaceError, StageChoices, round_channels, skip_name
+from search_spaces.filters import ROUNDINGS, round_filter_choice
+from search_spaces.references import reference_arch, reference_names
+from search_spaces.space import CHOICE_KEYS, SPACE_SKIPS, SearchSpace, SpaceError, StageChoices, skip_name
 
 DEFAULT_SPACE = "mnasnet.yaml"
-_TOP_KEYS = {"name", "reference", "divisor", "choices", "stages", "notes"}
-_SKIP_VALUES = {"identity": True, "none": False}
+#: The packaged spaces by name (the file is ``<name>.yaml``), the default first.
+PACKAGED_SPACES: dict[str, str] = {
+    "mnasnet": "MnasNet's published space: MobileNetV2's stages, pooling/identity/none skips",
+    "efficientnet-local": "the neighbourhood of EfficientNet-B0 (filters x0.75/1/1.25 of B0's, layers +-1)",
+}
+_TOP_KEYS = {"name", "reference", "divisor", "choices", "stages", "notes", "rounding"}
 _MAX_FILTER_MULTIPLIER = 8.0
 _MAX_LAYER_OFFSET = 16
 
@@ -88,7 +96,7 @@ def _parse_choices(data: Any, where: str) -> dict[str, list[Any]]:
 
 
 def _resolve_stage(
-    reference: StageSpec, given: Mapping[str, list[Any]], divisor: int, where: str
+    reference: StageSpec, given: Mapping[str, list[Any]], divisor: int, where: str, rounding: str
 ) -> StageChoices:
     """Validate one stage's choice lists against the reference stage."""
     ops = _unique([str(v) for v in given.get("op", [reference.op])], f"{where}.op")
@@ -114,15 +122,22 @@ def _resolve_stage(
     for ratio in se_ratios:
         if not 0.0 <= ratio <= 1.0:
             raise SpaceError(f"{where}.se: ratio {ratio} must be within [0, 1]")
-    skips_raw = given.get("skip", [skip_name(reference.skip)])
+    skips_raw = given.get("skip", [skip_name(reference.skip_op)])
+    # A reference's own projection shortcut (ResNet) is kept as a fixed value; it is not a choice
+    # beside others, since it costs MACs and the exact MAC range assumes skip ops are free.
+    allowed = SPACE_SKIPS + (("projection",) if reference.skip_op == "projection" else ())
     skips = []
     for value in skips_raw:
         if isinstance(value, bool):
-            skips.append(value)
-        elif isinstance(value, str) and value.lower() in _SKIP_VALUES:
-            skips.append(_SKIP_VALUES[value.lower()])
+            skips.append(skip_name(value))
+        elif isinstance(value, str) and value.lower() in allowed:
+            skips.append(value.lower())
         else:
-            raise SpaceError(f"{where}.skip: {value!r} is not a skip op; expected identity or none")
+            raise SpaceError(
+                f"{where}.skip: {value!r} is not a skip op; expected one of {', '.join(allowed)}"
+            )
+    if "projection" in skips and len(skips) > 1:
+        raise SpaceError(f"{where}.skip: the projection shortcut cannot be searched against other skip ops")
     skips_t = _unique(skips, f"{where}.skip")
     multipliers = _unique(
         [_number(v, f"{where}.filters") for v in given.get("filters", [1.0])], f"{where}.filters"
@@ -136,7 +151,9 @@ def _resolve_stage(
     for offset in offsets:
         if abs(offset) > _MAX_LAYER_OFFSET:
             raise SpaceError(f"{where}.layers: offset {offset} is beyond +-{_MAX_LAYER_OFFSET}")
-    channels = _distinct([round_channels(reference.out_channels, m, divisor) for m in multipliers])
+    channels = _distinct(
+        [round_filter_choice(reference.out_channels, m, divisor, rounding) for m in multipliers]
+    )
     layers = _distinct([max(1, reference.layers + offset) for offset in offsets])
     return StageChoices(
         reference=reference,
@@ -156,10 +173,16 @@ def _resolve_reference(value: Any, base: Path | None) -> ArchSpec:
     if isinstance(value, Mapping):
         return arch_from_dict(value)
     if not isinstance(value, str) or not value.strip():
-        raise SpaceError(f"reference must be b0, an architecture file or a mapping, got {value!r}")
+        raise SpaceError(
+            f"reference must be b0, {', '.join(reference_names())}, an architecture file or a mapping, "
+            f"got {value!r}"
+        )
     text = value.strip()
     if text.lower() in {"b0", "efficientnet-b0", "efficientnet_b0"}:
         return reference_b0()
+    seed = reference_arch(text)
+    if seed is not None:
+        return seed
     path = Path(text)
     if not path.is_absolute() and base is not None:
         path = base / path
@@ -182,6 +205,9 @@ def space_from_dict(data: Any, source: str = "<space>", base: Path | None = None
         divisor = _integer(data.get("divisor", 8), "divisor")
         if not 1 <= divisor <= 64:
             raise SpaceError(f"divisor must be within 1..64, got {divisor}")
+        rounding = str(data.get("rounding", "efficientnet"))
+        if rounding not in ROUNDINGS:
+            raise SpaceError(f"rounding must be one of {', '.join(ROUNDINGS)}, got {rounding!r}")
         common = _parse_choices(data.get("choices"), "choices")
         overrides = data.get("stages") or {}
         if not isinstance(overrides, Mapping):
@@ -195,19 +221,31 @@ def space_from_dict(data: Any, source: str = "<space>", base: Path | None = None
                 )
             per_stage[number] = _parse_choices(value, f"stages.{number}")
         stages = tuple(
-            _resolve_stage(stage, {**common, **per_stage.get(n, {})}, divisor, f"stage {n}")
+            _resolve_stage(stage, {**common, **per_stage.get(n, {})}, divisor, f"stage {n}", rounding)
             for n, stage in enumerate(reference.stages, 1)
         )
         name = str(data.get("name") or (Path(source).stem if source else "space"))
-        return SearchSpace(name=name, reference=reference, stages=stages, divisor=divisor, source=source)
+        return SearchSpace(
+            name=name, reference=reference, stages=stages, divisor=divisor, source=source, rounding=rounding
+        )
     except UserError as exc:
         raise SpaceError(f"{source}: {exc}") from None
 
 
+def packaged_name(path: str | Path | None) -> str | None:
+    """The packaged space ``path`` names (``None`` is the default), or None for a user's file."""
+    if path is None:
+        return "mnasnet"
+    text = str(path).removesuffix(".yaml")
+    return text if text in PACKAGED_SPACES and not Path(str(path)).exists() else None
+
+
 def load_space(path: str | Path | None = None) -> SearchSpace:
-    """Read a search space: ``None`` or ``mnasnet`` is the packaged MnasNet space, else a YAML file."""
-    if path is None or str(path) in {"mnasnet", DEFAULT_SPACE}:
-        text, source, base = builtin_yaml(DEFAULT_SPACE), DEFAULT_SPACE, None
+    """Read a search space: ``None`` or ``mnasnet`` is the packaged MnasNet space, a name of
+    :data:`PACKAGED_SPACES` that packaged space, else a YAML file."""
+    name = packaged_name(path)
+    if name is not None:
+        text, source, base = builtin_yaml(f"{name}.yaml"), f"{name}.yaml", None
     else:
         file = Path(path)
         try:

@@ -38,8 +38,8 @@ def write(tmp_path, text: str, name: str = "space.yaml"):
 
 
 def test_packaged_space_has_b0_stages_and_paper_choices():
-    space = load_space()
-    assert space.name == "mnasnet"
+    space = load_space("efficientnet-local")
+    assert space.name == "efficientnet-local"
     assert space.reference == reference_b0()
     assert len(space.stages) == 7
     stage = space.stages[2]
@@ -47,14 +47,14 @@ def test_packaged_space_has_b0_stages_and_paper_choices():
     assert stage.kernels == (3, 5)
     assert stage.expansions == (1, 3, 4, 6)
     assert stage.se_ratios == (0.0, 0.25)
-    assert stage.skips == (True, False)
+    assert stage.skips == ("identity", "none")
     assert stage.channels == (32, 40, 48)  # 0.75, 1.0, 1.25 x 40, multiples of 8
     assert stage.layers == (1, 2, 3)
     assert [c.stride for c in space.stages] == [1, 2, 2, 2, 1, 2, 1]
 
 
 def test_filters_are_rounded_and_deduplicated():
-    space = load_space()
+    space = load_space("efficientnet-local")
     # 0.75 x 16 = 12 rounds to 16 (same as 1.0); 0.75 x 24 = 18 rounds to 16 < 0.9 x 18, so 24.
     assert space.stages[0].channels == (16, 24)
     assert space.stages[1].channels == (24, 32)
@@ -64,7 +64,7 @@ def test_filters_are_rounded_and_deduplicated():
 
 
 def test_size_of_packaged_space_counts_expansion_only_for_mbconv():
-    space = load_space()
+    space = load_space("efficientnet-local")
     per_block = 2 * 4 + 2 + 2  # mbconv: kernels x expansions; dsconv, conv: kernels
     expected = 1
     for stage in space.stages:
@@ -120,7 +120,7 @@ def test_parameter_names_are_stable_and_expansion_is_conditional():
 
 
 def test_b0_is_in_the_packaged_space():
-    space = load_space()
+    space = load_space("efficientnet-local")
     params = space.params_of(reference_b0())
     assert params["s1.expansion"] == 1 and params["s6.filters"] == 192 and params["s6.layers"] == 4
     assert space.arch_from_params(params) == reference_b0()
@@ -231,7 +231,7 @@ stages:
 
 
 def test_cli_space_prints_size_and_mac_range(capsys):
-    assert cli.main(["space"]) == 0
+    assert cli.main(["space", "--space", "efficientnet-local"]) == 0
     out = capsys.readouterr().out
     assert "554,652,776,685,109,248" in out
     assert "min 48.47M" in out and "max 2.00B" in out

@@ -55,7 +55,7 @@ def test_random_candidates_reach_every_choice_of_every_stage():
         assert {s.expansion for s in stages if s.op == "mbconv"} == set(choice.expansions)
         assert {s.expansion for s in stages if s.op != "mbconv"} <= {1}
         assert {s.se_ratio for s in stages} == set(choice.se_ratios)
-        assert {s.skip for s in stages} == set(choice.skips)
+        assert {s.skip_op for s in stages} == set(choice.skips)
         assert {s.out_channels for s in stages} == set(choice.channels)
         assert {s.layers for s in stages} == set(choice.layers)
 
