@@ -9,13 +9,25 @@ the simplest faithful form of that idea:
   a choice's probability is ``softmax(logits / temperature)``, mixed with ``epsilon`` of uniform
   probability to keep exploring;
 - the update is REINFORCE with a moving-average baseline (Williams 1992):
-  ``logits[p] += lr * A * (onehot(choice) - probs[p])`` (the gradient of log-softmax) for every
-  parameter p of a finished trial, with advantage ``A = (R - b) / std(R)`` clipped to +-``clip``;
-  ``b`` is an exponential moving average of the rewards (``baseline_decay``), ``std`` their
-  running standard deviation, so the step size does not depend on the reward's scale;
+  ``logits[p] += lr * A * (onehot(choice) - pi[p]) / temperature`` for every parameter p of a
+  finished trial -- the gradient of ``log pi(choice)`` with ``pi = softmax(logits / temperature)``,
+  the policy itself: the epsilon mixture only widens what is *sampled* (exploration), it is not
+  the distribution being learned; the advantage is ``A = (R - b) / std(R)`` clipped to
+  +-``clip``; ``b`` is an exponential moving average of the rewards (``baseline_decay``), ``std``
+  their running standard deviation, so the step size does not depend on the reward's scale;
+- only trials the controller sampled update it: an enqueued trial (Optuna's ``fixed_params``,
+  e.g. a reference network evaluated for comparison, user attribute ``role: reference``) was not
+  drawn from the policy, so its log-probability gradient means nothing and it is skipped, and
+  neither moves the baseline nor the reward statistics;
 - a trial that violated a constraint (``trial.set_constraint``, e.g. a candidate rejected for its
   FLOPs before training) gets the fixed advantage ``infeasible_advantage`` and a pruned trial
   ``pruned_advantage``; neither moves the baseline, so rejections do not distort it.
+
+How it differs from MnasNet's controller (section 4.2): MnasNet trains an RNN (LSTM) whose
+choices condition on earlier ones, with Proximal Policy Optimization (a clipped surrogate
+objective, several epochs per batch of sampled models, many parallel samplers); here the
+choices are independent, each finished trial is one plain policy-gradient step, and there is no
+trust region beyond clipping the advantage. It is meant for a few hundred trials, not 8,000.
 
 Being an Optuna sampler means the controller uses the same storage, resume, multi-worker and
 dashboards as TPE. It keeps no state of its own that matters: the policy is replayed from the
@@ -36,6 +48,8 @@ from optuna.distributions import BaseDistribution, CategoricalDistribution
 from optuna.samplers import BaseSampler, RandomSampler
 from optuna.study import Study, StudyDirection
 from optuna.trial import FrozenTrial, TrialState
+
+from nas.studies.records import ROLE, ROLE_REFERENCE
 
 _FINISHED = (TrialState.COMPLETE, TrialState.PRUNED, TrialState.FAIL)
 
@@ -163,11 +177,23 @@ class ReinforceSampler(BaseSampler):
 
     # -- the policy -------------------------------------------------------------------------------
 
-    def _probs(self, logits: np.ndarray) -> np.ndarray:
+    def _policy(self, logits: np.ndarray) -> np.ndarray:
+        """The policy ``pi = softmax(logits / temperature)``: what the update differentiates."""
         z = logits / self.temperature
         z = np.exp(z - z.max())
-        probs = (1 - self.epsilon) * z / z.sum() + self.epsilon / len(logits)
+        return z / z.sum()
+
+    def _probs(self, logits: np.ndarray) -> np.ndarray:
+        """What is sampled: the policy mixed with ``epsilon`` of uniform probability."""
+        probs = (1 - self.epsilon) * self._policy(logits) + self.epsilon / len(logits)
         return probs / probs.sum()
+
+    @staticmethod
+    def sampled_by_policy(trial: FrozenTrial) -> bool:
+        """Whether the trial's parameters were drawn from the policy (not enqueued or fixed)."""
+        if "fixed_params" in trial.system_attrs:
+            return False
+        return trial.user_attrs.get(ROLE) != ROLE_REFERENCE
 
     def probabilities(self, study: Study) -> dict[str, dict[Any, float]]:
         """The current policy: for every parameter seen so far, choice -> probability."""
@@ -210,8 +236,8 @@ class ReinforceSampler(BaseSampler):
         return state
 
     def _update(self, state: PolicyState, trial: FrozenTrial, sign: float) -> None:
-        """One REINFORCE step from a finished trial."""
-        if trial.state == TrialState.FAIL:
+        """One REINFORCE step from a finished trial the policy sampled."""
+        if trial.state == TrialState.FAIL or not self.sampled_by_policy(trial):
             return
         if trial.state == TrialState.PRUNED:
             advantage = self.pruned_advantage
@@ -245,7 +271,8 @@ class ReinforceSampler(BaseSampler):
                 continue
             onehot = np.zeros(len(choices))
             onehot[choices.index(value)] = 1.0
-            logits += self.learning_rate * advantage * (onehot - self._probs(logits))
+            grad = (onehot - self._policy(logits)) / self.temperature  # d log pi(choice) / d logits
+            logits += self.learning_rate * advantage * grad
         state.updates += 1
 
 

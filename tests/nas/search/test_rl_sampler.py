@@ -112,3 +112,60 @@ def test_same_seed_same_proposals():
         return [t.params for t in study.trials]
 
     assert run() == run()
+
+
+def _dist(choices=("a", "b", "c")):
+    return {"x": optuna.distributions.CategoricalDistribution(list(choices))}
+
+
+def test_update_is_the_softmax_gradient_with_temperature():
+    """Hand-computed REINFORCE step: logits += lr * A * (onehot - softmax(logits / T)) / T.
+
+    With epsilon 0.5 the sampled probabilities differ from the policy; the gradient must use the
+    policy (softmax), not the epsilon mixture, and include 1 / T.
+    """
+    import numpy as np
+
+    lr, temperature = 0.3, 2.0
+    sampler = ReinforceSampler(learning_rate=lr, temperature=temperature, epsilon=0.5, seed=0)
+    study = optuna.create_study(direction="maximize", sampler=sampler)
+    # trial 0: sets the baseline (advantage 0, no step); trial 1: reward above it, std 0 -> A = +1
+    study.add_trial(optuna.create_trial(params={"x": "a"}, distributions=_dist(), value=0.2))
+    study.add_trial(optuna.create_trial(params={"x": "b"}, distributions=_dist(), value=0.8))
+    state = sampler._replay(study)
+    # the first step starts from zero logits: softmax is uniform, 1/3 each
+    expected = lr * 1.0 * (np.array([0.0, 1.0, 0.0]) - np.full(3, 1 / 3)) / temperature
+    assert np.allclose(state.logits["x"], expected)
+    # a third step: the advantage is (R - b) / std over the rewards seen so far, clipped to 3
+    study.add_trial(optuna.create_trial(params={"x": "c"}, distributions=_dist(), value=0.5))
+    baseline = 0.8 * 0.2 + 0.2 * 0.8  # after trial 1 (decay 0.8)
+    std = float(np.std([0.2, 0.8], ddof=1))
+    advantage = (0.5 - baseline) / std
+    z = np.exp(expected / temperature)
+    policy = z / z.sum()
+    expected = expected + lr * advantage * (np.array([0.0, 0.0, 1.0]) - policy) / temperature
+    assert np.allclose(sampler._replay(study).logits["x"], expected)
+
+
+def test_enqueued_trials_do_not_update_the_policy():
+    """A reference enqueued for comparison was not sampled: no step, no baseline, no statistics."""
+    sampler = ReinforceSampler(seed=0, epsilon=0.0)
+    study = optuna.create_study(direction="maximize", sampler=sampler)
+    study.enqueue_trial({"x": "a"}, user_attrs={"role": "reference"})
+    study.optimize(lambda t: REWARD[t.suggest_categorical("x", list(REWARD))], n_trials=1)
+    assert "fixed_params" in study.trials[0].system_attrs
+    state = sampler._replay(study)
+    assert state.updates == 0 and state.baseline is None and state.count == 0
+    assert set(sampler.probabilities(study).get("x", {"a": 0.25}).values()) <= {0.25}
+
+
+def test_a_reference_role_alone_also_excludes_the_trial():
+    sampler = ReinforceSampler(seed=0, epsilon=0.0)
+    study = optuna.create_study(direction="maximize", sampler=sampler)
+    trial = optuna.create_trial(
+        params={"x": "a"}, distributions=_dist(), value=0.9, user_attrs={"role": "reference"}
+    )
+    study.add_trial(trial)
+    study.add_trial(optuna.create_trial(params={"x": "b"}, distributions=_dist(), value=0.1))
+    state = sampler._replay(study)
+    assert state.count == 1 and state.baseline == 0.1  # only the sampled trial counted
