@@ -26,6 +26,7 @@ A file that holds a ``code:`` key instead of ``stages:`` is parsed as an archite
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from importlib import resources
 from pathlib import Path
@@ -36,6 +37,7 @@ import yaml
 from search_spaces.arch import SKIP_OPS, ArchSpec, StageSpec, skip_fields
 from search_spaces.codes import arch_code, arch_from_code
 from search_spaces.errors import SpecError
+from search_spaces.yaml_io import parse_yaml, quote, read_yaml_file
 
 _STAGE_KEYS = {
     "op": str,
@@ -77,7 +79,7 @@ def _skip_op(value: Any, where: str) -> str:
     if text in {"true", "false"}:
         return "identity" if text == "true" else "none"
     if text not in SKIP_OPS:
-        raise SpecError(f"{where} must be true/false or one of {', '.join(SKIP_OPS)}, got {value!r}")
+        raise SpecError(f"{where} must be true/false or one of {', '.join(SKIP_OPS)}, got {quote(value)}")
     return text
 
 
@@ -88,20 +90,22 @@ def _coerce(value: Any, kind: type, where: str) -> Any:
             return value
         if isinstance(value, str) and value.lower() in {"true", "false", "identity", "none"}:
             return value.lower() in {"true", "identity"}
-        raise SpecError(f"{where} must be true/false, got {value!r}")
+        raise SpecError(f"{where} must be true/false, got {quote(value)}")
     if kind is str:
         if not isinstance(value, str):
-            raise SpecError(f"{where} must be a string, got {value!r}")
+            raise SpecError(f"{where} must be a string, got {quote(value)}")
         return value
     if isinstance(value, bool) or isinstance(value, (list, dict)) or value is None:
-        raise SpecError(f"{where} must be a number, got {value!r}")
+        raise SpecError(f"{where} must be a number, got {quote(value)}")
     try:
         number = float(value)
     except (TypeError, ValueError):
-        raise SpecError(f"{where} must be a number, got {value!r}") from None
+        raise SpecError(f"{where} must be a number, got {quote(value)}") from None
+    if not math.isfinite(number):  # .nan / .inf would crash int() and poison every cost
+        raise SpecError(f"{where} must be a finite number, got {quote(value)}")
     if kind is int:
         if number != int(number):
-            raise SpecError(f"{where} must be a whole number, got {value!r}")
+            raise SpecError(f"{where} must be a whole number, got {quote(value)}")
         return int(number)
     return number
 
@@ -214,12 +218,12 @@ def arch_to_yaml(arch: ArchSpec, name: str | None = None) -> str:
 
 
 def arch_from_yaml(text: str, source: str = "<text>") -> ArchSpec:
-    """Parse YAML text (safe_load only) into an ArchSpec."""
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise SpecError(f"{source}: not valid YAML ({first})") from None
+    """Parse YAML text (the limited safe reader of :mod:`search_spaces.yaml_io`) into an ArchSpec."""
+    return _arch_from_data(parse_yaml(text, source, SpecError), source)
+
+
+def _arch_from_data(data: Any, source: str) -> ArchSpec:
+    """An ArchSpec from parsed YAML (bare or under ``architecture:``); errors name ``source``."""
     if isinstance(data, Mapping) and "architecture" in data and "stages" not in data:
         data = data["architecture"]
     try:
@@ -229,15 +233,8 @@ def arch_from_yaml(text: str, source: str = "<text>") -> ArchSpec:
 
 
 def load_arch_file(path: str | Path) -> ArchSpec:
-    """Read an architecture YAML file; a missing or unreadable file is a SpecError."""
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise SpecError(f"architecture file not found: {path}") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise SpecError(f"cannot read architecture file {path}: {exc}") from None
-    return arch_from_yaml(text, str(path))
+    """Read an architecture YAML file; a missing, unreadable or hostile file is a SpecError."""
+    return _arch_from_data(read_yaml_file(path, "architecture file", SpecError), str(path))
 
 
 def builtin_yaml(name: str) -> str:
