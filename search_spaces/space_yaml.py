@@ -15,14 +15,13 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from search_spaces.arch import EXPANSIONS, KERNELS, OPS, ArchSpec, StageSpec
 from search_spaces.arch_yaml import arch_from_dict, builtin_yaml, load_arch_file, reference_b0
 from search_spaces.errors import UserError
 from search_spaces.filters import ROUNDINGS, round_filter_choice
 from search_spaces.references import reference_arch, reference_names
 from search_spaces.space import CHOICE_KEYS, SPACE_SKIPS, SearchSpace, SpaceError, StageChoices, skip_name
+from search_spaces.yaml_io import parse_yaml, quote, read_yaml_file
 
 DEFAULT_SPACE = "mnasnet.yaml"
 #: The packaged spaces by name (the file is ``<name>.yaml``), the default first.
@@ -37,30 +36,30 @@ _MAX_LAYER_OFFSET = 16
 
 def _choice_list(value: Any, where: str) -> list[Any]:
     if not isinstance(value, list):
-        raise SpaceError(f"{where} must be a list of choices, got {value!r}")
+        raise SpaceError(f"{where} must be a list of choices, got {quote(value)}")
     if not value:
         raise SpaceError(f"{where} is an empty list; give at least one choice")
     if any(isinstance(v, (list, dict)) or v is None for v in value):
-        raise SpaceError(f"{where} must hold plain values, got {value!r}")
+        raise SpaceError(f"{where} must hold plain values, got {quote(value)}")
     return value
 
 
 def _number(value: Any, where: str) -> float:
     if isinstance(value, bool):
-        raise SpaceError(f"{where}: {value!r} is not a number")
+        raise SpaceError(f"{where}: {quote(value)} is not a number")
     try:
         number = float(value)
     except (TypeError, ValueError):
-        raise SpaceError(f"{where}: {value!r} is not a number") from None
+        raise SpaceError(f"{where}: {quote(value)} is not a number") from None
     if not math.isfinite(number):
-        raise SpaceError(f"{where}: {value!r} is not a finite number")
+        raise SpaceError(f"{where}: {quote(value)} is not a finite number")
     return number
 
 
 def _integer(value: Any, where: str) -> int:
     number = _number(value, where)
     if number != int(number):
-        raise SpaceError(f"{where}: {value!r} is not a whole number")
+        raise SpaceError(f"{where}: {quote(value)} is not a whole number")
     return int(number)
 
 
@@ -68,7 +67,7 @@ def _unique(values: list[Any], where: str) -> tuple[Any, ...]:
     seen: list[Any] = []
     for value in values:
         if value in seen:
-            raise SpaceError(f"{where} lists {value!r} twice")
+            raise SpaceError(f"{where} lists {quote(value)} twice")
         seen.append(value)
     return tuple(seen)
 
@@ -102,7 +101,7 @@ def _resolve_stage(
     ops = _unique([str(v) for v in given.get("op", [reference.op])], f"{where}.op")
     for op in ops:
         if op not in OPS:
-            raise SpaceError(f"{where}.op: unknown op {op!r}; expected one of {', '.join(OPS)}")
+            raise SpaceError(f"{where}.op: unknown op {quote(op)}; expected one of {', '.join(OPS)}")
     kernels = _unique(
         [_integer(v, f"{where}.kernel") for v in given.get("kernel", [reference.kernel])], f"{where}.kernel"
     )
@@ -134,7 +133,7 @@ def _resolve_stage(
             skips.append(value.lower())
         else:
             raise SpaceError(
-                f"{where}.skip: {value!r} is not a skip op; expected one of {', '.join(allowed)}"
+                f"{where}.skip: {quote(value)} is not a skip op; expected one of {', '.join(allowed)}"
             )
     if "projection" in skips and len(skips) > 1:
         raise SpaceError(f"{where}.skip: the projection shortcut cannot be searched against other skip ops")
@@ -175,7 +174,7 @@ def _resolve_reference(value: Any, base: Path | None) -> ArchSpec:
     if not isinstance(value, str) or not value.strip():
         raise SpaceError(
             f"reference must be b0, {', '.join(reference_names())}, an architecture file or a mapping, "
-            f"got {value!r}"
+            f"got {quote(value)}"
         )
     text = value.strip()
     if text.lower() in {"b0", "efficientnet-b0", "efficientnet_b0"}:
@@ -207,7 +206,7 @@ def space_from_dict(data: Any, source: str = "<space>", base: Path | None = None
             raise SpaceError(f"divisor must be within 1..64, got {divisor}")
         rounding = str(data.get("rounding", "efficientnet"))
         if rounding not in ROUNDINGS:
-            raise SpaceError(f"rounding must be one of {', '.join(ROUNDINGS)}, got {rounding!r}")
+            raise SpaceError(f"rounding must be one of {', '.join(ROUNDINGS)}, got {quote(rounding)}")
         common = _parse_choices(data.get("choices"), "choices")
         overrides = data.get("stages") or {}
         if not isinstance(overrides, Mapping):
@@ -217,7 +216,7 @@ def space_from_dict(data: Any, source: str = "<space>", base: Path | None = None
             number = _integer(key, "stages") if not isinstance(key, bool) else 0
             if not 1 <= number <= len(reference.stages):
                 raise SpaceError(
-                    f"stages: no stage {key!r}; the reference has stages 1..{len(reference.stages)}"
+                    f"stages: no stage {quote(key)}; the reference has stages 1..{len(reference.stages)}"
                 )
             per_stage[number] = _parse_choices(value, f"stages.{number}")
         stages = tuple(
@@ -245,21 +244,10 @@ def load_space(path: str | Path | None = None) -> SearchSpace:
     :data:`PACKAGED_SPACES` that packaged space, else a YAML file."""
     name = packaged_name(path)
     if name is not None:
-        text, source, base = builtin_yaml(f"{name}.yaml"), f"{name}.yaml", None
+        source, base = f"{name}.yaml", None
+        data = parse_yaml(builtin_yaml(source), source, SpaceError)
     else:
-        file = Path(path)
-        try:
-            text = file.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            raise SpaceError(f"search space file not found: {file}") from None
-        except IsADirectoryError:
-            raise SpaceError(f"search space path is a directory, not a YAML file: {file}") from None
-        except (OSError, UnicodeDecodeError) as exc:
-            raise SpaceError(f"cannot read search space file {file}: {exc}") from None
+        file = Path(path).expanduser()
         source, base = str(file), file.parent
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise SpaceError(f"{source}: not valid YAML ({first})") from None
+        data = read_yaml_file(file, "search space file", SpaceError)
     return space_from_dict(data, source, base)
