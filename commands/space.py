@@ -26,7 +26,9 @@ HELP = "Show a search space: per-stage choices, number of architectures and MAC 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--space", default=None, help="search-space YAML file " + flags.default("the packaged MnasNet space")
+        "--space",
+        default=None,
+        help="mnasnet, efficientnet-local or a search-space YAML file " + flags.default("mnasnet"),
     )
     parser.add_argument(
         "--resolution",
@@ -109,6 +111,11 @@ def _print_tables(args: argparse.Namespace, space: SearchSpace, resolution: int,
     )
     console.print(f"cheapest: {arch_code(macs.min_arch)}", soft_wrap=True)
     console.print(f"dearest:  {arch_code(macs.max_arch)}", soft_wrap=True)
+    from search_spaces.space_yaml import PACKAGED_SPACES
+
+    console.print("packaged spaces (--space NAME):")
+    for name, what in PACKAGED_SPACES.items():
+        console.print(f"  {name}{' (default)' if name == 'mnasnet' else ''}: {what}")
 
 
 def _stage_table(console: Console, space: SearchSpace) -> Table:
