@@ -55,6 +55,7 @@ import yaml
 
 from search_spaces.arch import ArchSpec
 from search_spaces.errors import UserError
+from search_spaces.yaml_io import quote, read_yaml_file
 
 OPTIMIZERS = ("sgd", "adamw", "rmsprop")
 SCHEDULES = ("cosine", "linear", "constant")
@@ -161,9 +162,13 @@ class ProxyConfig:
         _check_int(self.batch_size, "batch_size", 1, MAX_BATCH)
         _check_int(self.eval_batch_size, "eval_batch_size", 1, MAX_BATCH)
         if self.optimizer not in OPTIMIZERS:
-            raise UserError(f"proxy optimizer must be one of {', '.join(OPTIMIZERS)}, got {self.optimizer!r}")
+            raise UserError(
+                f"proxy optimizer must be one of {', '.join(OPTIMIZERS)}, got {quote(self.optimizer)}"
+            )
         if self.schedule not in SCHEDULES:
-            raise UserError(f"proxy schedule must be one of {', '.join(SCHEDULES)}, got {self.schedule!r}")
+            raise UserError(
+                f"proxy schedule must be one of {', '.join(SCHEDULES)}, got {quote(self.schedule)}"
+            )
         _check_float(self.lr, "lr", 0.0, 1e9, low_open=True)
         _check_float(self.momentum, "momentum", 0.0, 1.0, high_open=True)
         _check_float(self.weight_decay, "weight_decay", 0.0, 1.0)
@@ -171,7 +176,7 @@ class ProxyConfig:
         _check_float(self.warmup_epochs, "warmup_epochs", 0.0, 10_000.0)
         _check_int(self.crop_padding, "crop_padding", 0, self.resolution)
         if self.stem_stride is not None and self.stem_stride not in (1, 2):
-            raise UserError(f"proxy stem_stride must be 1, 2 or null, got {self.stem_stride!r}")
+            raise UserError(f"proxy stem_stride must be 1, 2 or null, got {quote(self.stem_stride)}")
         _check_int(self.unstride_stages, "unstride_stages", 0, 64)
         _check_int(self.bn_recalibration_batches, "bn_recalibration_batches", 0, 10_000)
         for key in ("dropout", "drop_connect"):
@@ -246,7 +251,7 @@ class ProxyConfig:
 
 def _check_int(value: Any, key: str, low: int, high: int) -> None:
     if isinstance(value, bool) or not isinstance(value, int):
-        raise UserError(f"proxy {key} must be an integer, got {value!r}")
+        raise UserError(f"proxy {key} must be an integer, got {quote(value)}")
     if not low <= value <= high:
         raise UserError(f"proxy {key} must be within {low}..{high}, got {value}")
 
@@ -255,7 +260,7 @@ def _check_float(
     value: Any, key: str, low: float, high: float, low_open: bool = False, high_open: bool = False
 ) -> None:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        raise UserError(f"proxy {key} must be a finite number, got {value!r}")
+        raise UserError(f"proxy {key} must be a finite number, got {quote(value)}")
     if value < low or value > high or (low_open and value == low) or (high_open and value == high):
         lo, hi = "(" if low_open else "[", ")" if high_open else "]"
         raise UserError(f"proxy {key} must be within {lo}{low}, {high}{hi}, got {value}")
@@ -304,23 +309,23 @@ def _coerce(key: str, value: Any, kind: str, source: str) -> Any:
         raise UserError(f"{where} must not be empty")
     if kind == "str":
         if not isinstance(value, str):
-            raise UserError(f"{where} must be a string, got {value!r}")
+            raise UserError(f"{where} must be a string, got {quote(value)}")
         return value.strip().lower() if key in {"optimizer", "schedule"} else value
     if kind == "bool":
         if isinstance(value, bool):
             return value
         if isinstance(value, str) and value.strip().lower() in {"true", "yes", "on", "false", "no", "off"}:
             return value.strip().lower() in {"true", "yes", "on"}
-        raise UserError(f"{where} must be true or false, got {value!r}")
+        raise UserError(f"{where} must be true or false, got {quote(value)}")
     if isinstance(value, (bool, list, dict)):
-        raise UserError(f"{where} must be a number, got {value!r}")
+        raise UserError(f"{where} must be a number, got {quote(value)}")
     try:
         number = float(value)
     except (TypeError, ValueError):
-        raise UserError(f"{where} must be a number, got {value!r}") from None
+        raise UserError(f"{where} must be a number, got {quote(value)}") from None
     if kind == "int":
         if not math.isfinite(number) or number != int(number):
-            raise UserError(f"{where} must be a whole number, got {value!r}")
+            raise UserError(f"{where} must be a whole number, got {quote(value)}")
         return int(number)
     return number
 
@@ -344,7 +349,7 @@ def preset(name: str) -> ProxyConfig:
     try:
         return PRESETS[name.strip().lower()]
     except KeyError:
-        raise UserError(f"unknown proxy preset {name!r}; expected one of {', '.join(PRESETS)}") from None
+        raise UserError(f"unknown proxy preset {quote(name)}; expected one of {', '.join(PRESETS)}") from None
 
 
 def load_proxy(path: str | Path | None) -> ProxyConfig:
@@ -358,20 +363,8 @@ def load_proxy(path: str | Path | None) -> ProxyConfig:
     text_path = str(path)
     if text_path.strip().lower() in PRESETS and not Path(text_path).exists():
         return preset(text_path)
-    file = Path(text_path).expanduser()
-    try:
-        text = file.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise UserError(
-            f"proxy file not found: {text_path} (or use a preset: {', '.join(PRESETS)})"
-        ) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UserError(f"cannot read proxy file {text_path}: {exc}") from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise UserError(f"{text_path}: not valid YAML ({first})") from None
+    hint = f" (or use a preset: {', '.join(PRESETS)})"
+    data = read_yaml_file(text_path, "proxy file", hint=hint)
     if data is None:
         data = {}
     if isinstance(data, Mapping) and isinstance(data.get("proxy"), Mapping) and len(data) == 1:
