@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import argparse
 import math
-import os
-import re
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from nas.files import check_outputs, check_study_name, inputs_of
 from search_spaces.errors import UserError
 
 #: Trained candidates (B0 included) of the default run: about 5 minutes on 2 idle CPU cores.
@@ -22,8 +22,8 @@ DEFAULT_TRIALS = 10
 #: the README command ends within 10 minutes even on a busy 2-core machine (measured there: one
 #: B0-size candidate of the default proxy takes 1-4 minutes at load ~7, about 30 s when idle).
 DEFAULT_TIMEOUT_S = 360.0
-#: A study name becomes a folder under --out: no path separators, no leading dot, printable.
-_SAFE_STUDY_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.@+=,: -]{0,199}$")
+#: What a search writes into ``<out>/<study>/``.
+OUTPUTS = ("baseline.yaml", "report.html")
 
 
 def resolve_budget(n_trials: int | None, timeout: float | None) -> tuple[int, float | None]:
@@ -45,35 +45,14 @@ def parse_band(text: str) -> tuple[float, float]:
     return low, high
 
 
-def check_study_name(name: str) -> str:
-    """``name`` if it is safe as the folder ``<out>/<name>``, else a UserError (before any training)."""
-    if not _SAFE_STUDY_RE.match(name) or name.rstrip(" .") != name:
-        raise UserError(
-            f"--study {name!r} cannot name the output folder: use letters, digits and _ . - "
-            "(no path separators, not starting with a dot)"
-        )
-    return name
+def check_writable(folder: Path, inputs: Mapping[Path, str] | None = None) -> Path:
+    """``folder`` if ``baseline.yaml`` and ``report.html`` can be written there, else a UserError.
 
-
-def check_writable(folder: Path) -> Path:
-    """``folder`` if it exists as a writable folder or could be created, else a UserError.
-
-    Checked before the search so that hours of training never end unable to save the result;
-    nothing is created here (a refused run leaves no trace).
+    Checked before the search (the output-safety rule of :mod:`nas.files`), so that hours of
+    training never end unable to save the result or writing over one of ``inputs``; nothing is
+    created here (a refused run leaves no trace).
     """
-    probe = folder
-    while not probe.exists():
-        if probe.parent == probe:
-            break
-        probe = probe.parent
-    if probe.exists() and not probe.is_dir():
-        raise UserError(f"--out: cannot write {folder}: {probe} is a file, not a folder")
-    if not os.access(probe, os.W_OK | os.X_OK):
-        raise UserError(f"--out: cannot write {folder}: {probe} is not writable")
-    baseline = folder / "baseline.yaml"
-    if baseline.is_dir() or (baseline.exists() and not os.access(baseline, os.W_OK)):
-        raise UserError(f"--out: cannot write {baseline}")
-    return folder
+    return check_outputs(folder, OUTPUTS, inputs=inputs)
 
 
 @dataclass(frozen=True)
@@ -88,6 +67,8 @@ class Checked:
     study_name: str
     out_dir: Path
     storage_url: str
+    #: Files the run reads (storage, --space, --proxy): never written over (nas.files).
+    inputs: Mapping[Path, str] = field(default_factory=dict)
 
 
 def _check_numbers(args: argparse.Namespace, n_trials: int, timeout: float | None) -> None:
@@ -111,6 +92,7 @@ def check_args(args: argparse.Namespace) -> Checked:
     """Every check that needs neither storage nor data, output folder and study name included."""
     from nas.search.reward import Reward, parse_flops
     from nas.search.settings import default_study_name
+    from nas.studies.storage import refuse_in_memory
     from nas.studies.storage_url import DEFAULT_STORAGE
 
     target = parse_flops(args.target_flops)
@@ -124,14 +106,17 @@ def check_args(args: argparse.Namespace) -> Checked:
         )
     Reward.make(target, args.reward, args.w)  # validates
     study_name = check_study_name(args.study or default_study_name(target, args.dataset, args.sampler))
-    out_dir = check_writable(Path(args.out) / study_name)
     storage_url = args.storage or DEFAULT_STORAGE
-    return Checked(target, band, n_trials, timeout, pruner, study_name, out_dir, storage_url)
+    refuse_in_memory(storage_url)
+    inputs = inputs_of(storage_url, space=args.space, proxy=args.proxy)
+    out_dir = check_writable(Path(args.out) / study_name, inputs)
+    return Checked(target, band, n_trials, timeout, pruner, study_name, out_dir, storage_url, inputs)
 
 
 __all__ = [
     "DEFAULT_TIMEOUT_S",
     "DEFAULT_TRIALS",
+    "OUTPUTS",
     "Checked",
     "check_args",
     "check_study_name",

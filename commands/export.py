@@ -75,6 +75,7 @@ def scaled_arch(args: argparse.Namespace):
 
 
 def run(args: argparse.Namespace) -> int:
+    from nas.files import check_output, inputs_of
     from scaling_search.export import export
     from search_spaces.builder import build_model  # noqa: F401 - fail early if torch is missing
     from search_spaces.codes import arch_code
@@ -85,6 +86,8 @@ def run(args: argparse.Namespace) -> int:
         raise UserError(f"--classes must be at least 1, got {args.classes}")
     if args.in_channels < 1:
         raise UserError(f"--in-channels must be at least 1, got {args.in_channels}")
+    inputs = inputs_of(base=args.base, coefficients=args.coefficients, weights=args.weights)
+    check_output(args.out, inputs=inputs)
     name, arch = scaled_arch(args)
     cost = count_cost(arch, num_classes=args.classes, in_channels=args.in_channels)
     result = export(
@@ -95,6 +98,7 @@ def run(args: argparse.Namespace) -> int:
         num_classes=args.classes,
         in_channels=args.in_channels,
         name=name,
+        inputs=inputs,
     )
     origin = f"weights from {result.weights}" if result.weights else "freshly initialised"
     if args.fmt == "yaml":

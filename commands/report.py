@@ -10,7 +10,6 @@ error, not a new empty database. Works while a search is still writing the study
 from __future__ import annotations
 
 import argparse
-import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -39,23 +38,21 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def default_html_path(study_name: str) -> Path:
-    """``runs/<study>/report.html`` with the study name made safe as a folder name."""
-    safe = re.sub(r"[^A-Za-z0-9._-]+", "_", study_name).strip("._") or "study"
-    return Path("runs") / safe / "report.html"
+    """``runs/<study>/report.html``, the study name made safe by :func:`nas.files.folder_name`."""
+    from nas.files import folder_name
+
+    return Path("runs") / folder_name(study_name) / "report.html"
 
 
-def _write_text(text: str, out: str | None) -> None:
+def _write_text(text: str, out: str | None, url: str) -> None:
+    """``text`` on stdout, or atomically into ``out`` (never over the storage file: :mod:`nas.files`)."""
+    from nas.files import inputs_of, write_atomic
+
     if out is None:
         sys.stdout.write(text)
         sys.stdout.flush()
         return
-    path = Path(out)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise UserError(f"cannot write {out}: {exc.strerror or exc}") from None
-    print(f"wrote {path}")
+    print(f"wrote {write_atomic(out, text, inputs=inputs_of(url))}")
 
 
 def _json_document(study: Any, frame: Any) -> str:
@@ -77,7 +74,7 @@ def _json_document(study: Any, frame: Any) -> str:
     return json.dumps(document, indent=2, default=str, allow_nan=False) + "\n"
 
 
-def _list(storage: Any, args: argparse.Namespace, label: str) -> int:
+def _list(storage: Any, args: argparse.Namespace, label: str, url: str) -> int:
     import json
 
     from results.storage import list_studies
@@ -86,7 +83,7 @@ def _list(storage: Any, args: argparse.Namespace, label: str) -> int:
     if args.format == "html":
         raise UserError("--format html needs --study NAME (run without --study to list the studies)")
     if args.format == "json":
-        _write_text(json.dumps([i.to_dict() for i in infos], indent=2) + "\n", args.out)
+        _write_text(json.dumps([i.to_dict() for i in infos], indent=2) + "\n", args.out, url)
         return 0
     if args.format == "csv":
         import pandas as pd
@@ -98,36 +95,34 @@ def _list(storage: Any, args: argparse.Namespace, label: str) -> int:
             states = row.pop("states")
             row.update({f"n_{s}": n for s, n in states.items()})
             rows.append(row)
-        _write_text(pd.DataFrame(rows).to_csv(index=False), args.out)
+        _write_text(pd.DataFrame(rows).to_csv(index=False), args.out, url)
         return 0
     from results.terminal import print_study_list
 
     console = _console(args.out)
     print_study_list(infos, console, label)
-    _close(console, args.out)
+    _close(console, args.out, url)
     return 0
 
 
 def _console(out: str | None) -> Any:
+    """The terminal, or a recording console whose text :func:`_close` writes to ``out``."""
+    import io
+
     from rich.console import Console
 
     if out is None:
         return Console()
-    try:
-        Path(out).parent.mkdir(parents=True, exist_ok=True)
-        handle = open(out, "w", encoding="utf-8")  # noqa: SIM115 - closed by _close
-    except OSError as exc:
-        raise UserError(f"cannot write {out}: {exc.strerror or exc}") from None
-    return Console(file=handle, width=200, no_color=True)
+    return Console(file=io.StringIO(), width=200, no_color=True)
 
 
-def _close(console: Any, out: str | None) -> None:
+def _close(console: Any, out: str | None, url: str) -> None:
     if out is not None:
-        console.file.close()
-        print(f"wrote {out}")
+        _write_text(console.file.getvalue(), out, url)
 
 
 def run(args: argparse.Namespace) -> int:
+    from nas.files import check_output, inputs_of
     from nas.studies.storage_url import DEFAULT_STORAGE
     from nas.studies.storage_url import mask_secrets as mask_password
     from results.storage import load_study, open_storage
@@ -135,10 +130,12 @@ def run(args: argparse.Namespace) -> int:
     if args.top < 1:
         raise UserError(f"--top must be at least 1, got {args.top}")
     url = args.storage or DEFAULT_STORAGE
+    if args.out is not None:  # checked before anything is read: never over the storage itself
+        check_output(args.out, inputs=inputs_of(url))
     storage = open_storage(url)
     label = mask_password(url)
     if not args.study:
-        return _list(storage, args, label)
+        return _list(storage, args, label, url)
     study = load_study(storage, args.study)
     if args.format == "html":
         from results.html import write_report
@@ -151,13 +148,13 @@ def run(args: argparse.Namespace) -> int:
 
         console = _console(args.out)
         print_study(study, console, k=args.top, storage_label=label)
-        _close(console, args.out)
+        _close(console, args.out, url)
         return 0
     from results.tables import frame_for_export, trials_frame
 
     frame = trials_frame(study)
     if args.format == "csv":
-        _write_text(frame_for_export(frame).to_csv(index=False), args.out)
+        _write_text(frame_for_export(frame).to_csv(index=False), args.out, url)
     else:
-        _write_text(_json_document(study, frame), args.out)
+        _write_text(_json_document(study, frame), args.out, url)
     return 0

@@ -16,12 +16,13 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from nas.studies.storage_url import mask_secrets
+from nas.files import check_output, inputs_of, write_atomic
+from nas.studies.storage_url import DEFAULT_STORAGE, mask_secrets
 from results.baseline_charts import accuracy_macs_figure, progress_figure, sampling_figure
 from results.choice_charts import choices_figure
 from results.coefficient_charts import coefficient_figure, comparison_figure, family_figure
@@ -238,23 +239,25 @@ def render_report(study: optuna.Study, storage_label: str = "") -> str:
     )
 
 
-def write_report(storage_url: str | None, study_name: str, path: str | os.PathLike[str]) -> Path:
-    """Write the dashboard of ``study_name`` in ``storage_url`` to ``path`` (atomically); returns it."""
+def write_report(
+    storage_url: str | None,
+    study_name: str,
+    path: str | os.PathLike[str],
+    *,
+    inputs: Mapping[Path, str] | None = None,
+    flag: str = "--out",
+) -> Path:
+    """Write the dashboard of ``study_name`` in ``storage_url`` to ``path``; returns it.
+
+    The path is checked before anything is read and written atomically by :mod:`nas.files`:
+    never over the storage's own file, any other of ``inputs``, a folder or a device.
+    """
+    refused = {**inputs_of(storage_url or DEFAULT_STORAGE), **(inputs or {})}
+    check_output(path, inputs=refused, flag=flag)
     storage = open_storage(storage_url)
     study = load_study(storage, study_name)
     document = render_report(study, storage_label=str(getattr(storage, "url", storage_url or "")))
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".report-", suffix=".html", dir=target.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(document)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return target
+    return write_atomic(path, document, inputs=refused, flag=flag)
 
 
 __all__ = ["TOP_K", "figures", "render_report", "write_report"]

@@ -12,6 +12,7 @@ verdict on the winner's lead against the seed noise (:mod:`scaling_search.verdic
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -132,9 +133,15 @@ def check_baseline_file(path: Path, base: ArchSpec) -> bool:
 
 
 def write_outputs(
-    outcome: Any, out_dir: Path, base_name: str, storage_label: str
+    outcome: Any,
+    out_dir: Path,
+    base_name: str,
+    storage_label: str,
+    inputs: Mapping[Path, str] | None = None,
 ) -> tuple[Path, Path, Coefficients]:
-    """Write ``coefficients.yaml`` and ``baseline.yaml``; (their paths, the coefficients)."""
+    """Write ``coefficients.yaml`` and ``baseline.yaml`` (atomically, never over one of
+    ``inputs``: :mod:`nas.files`); (their paths, the coefficients)."""
+    from nas.files import write_atomic
     from search_spaces.arch_yaml import arch_to_yaml
 
     config, winner = outcome.config, outcome.winner_candidate
@@ -147,17 +154,14 @@ def write_outputs(
     )
     baseline_path = out_dir / "baseline.yaml"
     if not check_baseline_file(baseline_path, config.base):
-        try:
-            baseline_path.parent.mkdir(parents=True, exist_ok=True)
-            baseline_path.write_text(arch_to_yaml(config.base, base_name), encoding="utf-8")
-        except OSError as exc:
-            raise UserError(f"cannot write {baseline_path}: {exc.strerror or exc}") from None
+        write_atomic(baseline_path, arch_to_yaml(config.base, base_name), inputs=inputs)
     coeff_path = save_coefficients(
         coeffs,
         out_dir / "coefficients.yaml",
         evidence(outcome, storage_label),
         config.phi,
         config.proxy.to_dict(),
+        inputs,
     )
     return coeff_path, baseline_path, coeffs
 

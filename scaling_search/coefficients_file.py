@@ -29,6 +29,7 @@ import yaml
 from search_spaces.arch import ArchSpec
 from search_spaces.codes import arch_code, arch_from_code
 from search_spaces.errors import UserError
+from search_spaces.yaml_io import quote, read_yaml_file
 
 _KEYS = ("alpha", "beta", "gamma", "base", "phi", "proxy", "evidence", "source", "created_by", "notes")
 
@@ -51,7 +52,7 @@ class Coefficients:
         for name in ("alpha", "beta", "gamma"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, (int, float)):
-                raise UserError(f"{name} must be a number, got {value!r}")
+                raise UserError(f"{name} must be a number, got {quote(value)}")
             if not math.isfinite(value) or value < 1.0:
                 raise UserError(f"{name} must be a finite number >= 1 (paper Eq. 3), got {value}")
             object.__setattr__(self, name, float(value))
@@ -69,15 +70,15 @@ PAPER = Coefficients(1.2, 1.1, 1.15, "paper", None)
 def _number(data: Mapping[str, Any], key: str, where: str) -> float:
     value = data.get(key)
     if value is None:
-        raise UserError(f"{where}: missing key {key!r}")
+        raise UserError(f"{where}: missing key {quote(key)}")
     if isinstance(value, bool) or isinstance(value, (list, dict)):
-        raise UserError(f"{where}: {key} must be a number, got {value!r}")
+        raise UserError(f"{where}: {key} must be a number, got {quote(value)}")
     try:
         number = float(value)
     except (TypeError, ValueError):
-        raise UserError(f"{where}: {key} must be a number, got {value!r}") from None
+        raise UserError(f"{where}: {key} must be a number, got {quote(value)}") from None
     if not math.isfinite(number):
-        raise UserError(f"{where}: {key} must be finite, got {value!r}")
+        raise UserError(f"{where}: {key} must be finite, got {quote(value)}")
     return number
 
 
@@ -91,7 +92,7 @@ def coefficients_from_dict(data: Any, where: str = "coefficients") -> Coefficien
     base = data.get("base")
     if base is not None:
         if not isinstance(base, str):
-            raise UserError(f"{where}: base must be an architecture code string, got {base!r}")
+            raise UserError(f"{where}: base must be an architecture code string, got {quote(base)}")
         try:
             arch_from_code(base)
         except UserError as exc:
@@ -115,17 +116,7 @@ def coefficients_from_dict(data: Any, where: str = "coefficients") -> Coefficien
 def load_coefficients(path: str | Path) -> Coefficients:
     """Read a coefficients YAML file (see the module docstring); ``source`` becomes the path."""
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise UserError(f"coefficients file not found: {path}") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UserError(f"cannot read coefficients file {path}: {exc}") from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise UserError(f"{path}: not valid YAML ({first})") from None
+    data = read_yaml_file(path, "coefficients file")
     coeffs = coefficients_from_dict(data, str(path))
     return replace(coeffs, source=str(path))
 
@@ -149,8 +140,11 @@ def save_coefficients(
     evidence: dict | None = None,
     phi: float = 1.0,
     proxy: dict | None = None,
+    inputs: Mapping[Path, str] | None = None,
 ) -> Path:
-    """Write ``coeffs`` (and what they were found with) as YAML; returns the path written."""
+    """Write ``coeffs`` (and what they were found with) as YAML; returns the path written.
+
+    Written atomically, never over one of ``inputs`` (:mod:`nas.files`)."""
     data: dict[str, Any] = {"alpha": coeffs.alpha, "beta": coeffs.beta, "gamma": coeffs.gamma}
     if coeffs.base_code is not None:
         data["base"] = coeffs.base_code
@@ -159,13 +153,9 @@ def save_coefficients(
         data["proxy"] = _plain(proxy)
     if evidence is not None:
         data["evidence"] = _plain(evidence)
-    path = Path(path)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(yaml.safe_dump(data, sort_keys=False, width=100), encoding="utf-8")
-    except OSError as exc:
-        raise UserError(f"cannot write coefficients file {path}: {exc}") from None
-    return path
+    from nas.files import write_atomic
+
+    return write_atomic(Path(path), yaml.safe_dump(data, sort_keys=False, width=100), inputs=inputs)
 
 
 def _settings_free(code: str) -> str:

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import importlib.util
 import warnings
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -162,55 +163,66 @@ def export(
     in_channels: int = 3,
     name: str | None = None,
     exporter: str | None = None,
+    inputs: Mapping[Path, str] | None = None,
 ) -> ExportResult:
     """Write ``arch`` as ``fmt`` (one of :data:`FORMATS`) to ``out``; parents are created.
+
+    ``out`` is checked before the model is built and written atomically (:mod:`nas.files`):
+    never over one of ``inputs`` (weights, base or coefficients files), a folder or a device.
 
     ``exporter`` picks the ONNX exporter (``"dynamo"`` or ``"legacy"``); None chooses
     :func:`onnx_exporter`.
     """
     if fmt not in FORMATS:
         raise UserError(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")
+    from nas.files import atomic_target, check_output, write_atomic
+
     out = Path(out)
-    if out.exists() and out.is_dir():
-        raise UserError(f"--out {out} is a directory; give a file name")
-    try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise UserError(f"cannot create {out.parent}: {exc.strerror or exc}") from None
+    check_output(out, inputs=inputs)
     if fmt == "yaml":
         if weights is not None:
             raise UserError("--weights has no effect with --format yaml (it writes the architecture only)")
         from search_spaces.arch_yaml import arch_to_yaml
 
-        _write_text(out, arch_to_yaml(arch, name))
+        write_atomic(out, arch_to_yaml(arch, name), inputs=inputs)
         return ExportResult(out, fmt, "arch_to_yaml", None, out.stat().st_size)
 
     import torch
 
+    if fmt == "onnx":
+        require_onnx()
     model = build(arch, num_classes, in_channels, weights)
     x = example_input(arch, in_channels)
-    try:
-        with torch.no_grad():
-            if fmt == "state-dict":
-                torch.save(model.state_dict(), out)
-                how = "torch.save"
-            elif fmt == "torchscript":
-                how = _export_torchscript(model, x, out)
-            else:
-                how = exporter or onnx_exporter()
-                if how not in ("dynamo", "legacy"):
-                    raise UserError(f"unknown ONNX exporter {how!r}; expected dynamo or legacy")
-                _export_onnx(model, x, out, how)
-    except OSError as exc:
-        raise UserError(f"cannot write {out}: {exc.strerror or exc}") from None
+    with torch.no_grad(), atomic_target(out, inputs=inputs) as tmp:
+        if fmt == "state-dict":
+            torch.save(model.state_dict(), tmp)
+            how = "torch.save"
+        elif fmt == "torchscript":
+            how = _export_torchscript(model, x, tmp)
+        else:
+            how = exporter or onnx_exporter()
+            if how not in ("dynamo", "legacy"):
+                raise UserError(f"unknown ONNX exporter {how!r}; expected dynamo or legacy")
+            _export_onnx(model, x, tmp, how)
     return ExportResult(out, fmt, how, None if weights is None else str(weights), out.stat().st_size)
 
 
-def _write_text(path: Path, text: str) -> None:
-    try:
-        path.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise UserError(f"cannot write {path}: {exc.strerror or exc}") from None
+def require_onnx() -> None:
+    """UserError naming the install command when the ``onnx`` package (a dependency) is missing."""
+    if importlib.util.find_spec("onnx") is None:
+        raise UserError(
+            "--format onnx needs the onnx package, which effsearch depends on but is missing here: "
+            "pip install 'onnx>=1.15' 'onnxscript>=0.2' (or reinstall effsearch)"
+        )
 
 
-__all__ = ["FORMATS", "ExportResult", "build", "example_input", "export", "load_weights", "onnx_exporter"]
+__all__ = [
+    "FORMATS",
+    "ExportResult",
+    "build",
+    "example_input",
+    "export",
+    "load_weights",
+    "onnx_exporter",
+    "require_onnx",
+]

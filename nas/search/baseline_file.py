@@ -8,18 +8,28 @@ params, target, proxy, dataset) ride along in its ``notes``, which loading ignor
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
 import yaml
 
+from nas.files import write_atomic
 from nas.search.driver import SearchConfig, SearchOutcome
 from nas.studies.records import ACCURACY, ARCH_CODE, MACS, PARAMS, REWARD
 from search_spaces.arch_yaml import arch_to_dict
 from search_spaces.codes import arch_from_code
 
 
-def write_baseline(outcome: SearchOutcome, config: SearchConfig, path: Path, storage_shown: str) -> Path:
-    """``baseline.yaml``: the best architecture (loadable by ``--base``), with its provenance."""
+def write_baseline(
+    outcome: SearchOutcome,
+    config: SearchConfig,
+    path: Path,
+    storage_shown: str,
+    inputs: Mapping[Path, str] | None = None,
+) -> Path:
+    """``baseline.yaml``: the best architecture (loadable by ``--base``), with its provenance.
+
+    Written atomically by :func:`nas.files.write_atomic`, never over one of ``inputs``."""
     best = outcome.best
     assert best is not None
     attrs = best.user_attrs
@@ -52,9 +62,8 @@ def write_baseline(outcome: SearchOutcome, config: SearchConfig, path: Path, sto
         f"{config.in_channels} input channel(s), {config.num_classes} classes.\n"
         "# Use it with --base runs/<study>/baseline.yaml; `notes` is ignored when loading.\n"
     )
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(header + yaml.safe_dump(data, sort_keys=False, default_flow_style=None, width=100))
-    return path
+    text = header + yaml.safe_dump(data, sort_keys=False, default_flow_style=None, width=100)
+    return write_atomic(path, text, inputs=inputs)
 
 
 __all__ = ["write_baseline"]

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from nas.studies.heartbeat import MAX_RETRY, heartbeat_settings
+from nas.studies.storage_faults import check_sqlite_file, remember
 from nas.studies.storage_url import DEFAULT_STORAGE, mask_secrets, normalize_url
 from search_spaces.errors import UserError
 
@@ -50,6 +51,8 @@ def _sqlite_prepare(url: str) -> bool:
         ) from None
     if path.is_dir():
         raise UserError(f"storage {url} points to a directory, not a database file")
+    check_sqlite_file(path)  # read-only or corrupt: refused before any work starts
+    remember(path)
     # Switching the journal mode needs the file to itself; workers started together on a fresh
     # file can find it locked for a moment (the busy timeout does not cover this), so retry.
     deadline = time.monotonic() + 60
@@ -104,6 +107,26 @@ def _create_rdb(factory: type, url: str, engine_kwargs: dict, kwargs: dict) -> o
     raise AssertionError("unreachable")
 
 
+def refuse_in_memory(url: str | None) -> None:
+    """UserError for an in-memory SQLite URL (``sqlite://``, ``sqlite:///:memory:``): every result
+    would vanish when the command ends. Cheap: commands call it before any work starts."""
+    text = normalize_url(str(url or DEFAULT_STORAGE))
+    if not text.lower().startswith("sqlite") or "://" not in text:
+        return
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        database = make_url(text).database or ""
+    except (ArgumentError, ValueError):
+        return  # open_storage reports a malformed URL
+    if database in ("", ":memory:") or database.startswith("file::memory:") or "mode=memory" in text:
+        raise UserError(
+            f"storage {mask_secrets(text)} is an in-memory SQLite database: every result would vanish "
+            "when the command ends; give a file, e.g. sqlite:///runs/effsearch.db"
+        )
+
+
 def open_storage(url: str | None = None, *, heartbeat: bool = True) -> optuna.storages.RDBStorage:
     """An Optuna RDB storage for ``url`` (default :data:`DEFAULT_STORAGE`), tables created.
 
@@ -130,6 +153,7 @@ def open_storage(url: str | None = None, *, heartbeat: bool = True) -> optuna.st
     kwargs: dict = {}
     engine_kwargs: dict = {}
     try:
+        refuse_in_memory(raw)
         in_memory = url.startswith("sqlite") and _sqlite_prepare(url)
         if url.startswith("sqlite"):
             engine_kwargs = {"connect_args": {"timeout": 60}}
@@ -161,4 +185,4 @@ def open_storage(url: str | None = None, *, heartbeat: bool = True) -> optuna.st
         raise UserError(f"cannot open storage {shown}: {mask_secrets(first, known=[raw])}") from None
 
 
-__all__ = ["open_storage"]
+__all__ = ["open_storage", "refuse_in_memory"]

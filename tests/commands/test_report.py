@@ -94,7 +94,7 @@ def test_html_goes_to_runs_study_report_by_default(
 
 
 def test_default_html_path_is_a_safe_folder_name() -> None:
-    assert default_html_path("a/b c") == Path("runs/a_b_c/report.html")
+    assert default_html_path("a/b c") == Path("runs/a_b c/report.html")
     assert default_html_path("..") == Path("runs/study/report.html")
 
 
