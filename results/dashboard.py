@@ -25,13 +25,30 @@ DEFAULT_PORT = 8080
 
 
 def is_loopback(host: str) -> bool:
-    """Whether ``host`` only accepts connections from this machine."""
-    if host.strip().lower() == "localhost":
+    """Whether ``host`` only accepts connections from this machine: ``localhost``, all of
+    127.0.0.0/8 (short forms like ``127.1`` too) and ``::1``. An empty host binds every interface."""
+    text = host.strip().lower().rstrip(".")
+    if text in ("localhost", "ip6-localhost") or text.endswith(".localhost"):
         return True
     try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
+        return ipaddress.ip_address(text.strip("[]")).is_loopback
     except ValueError:
+        pass
+    try:
+        return socket.inet_aton(text)[0] == 127 if text else False
+    except OSError:
         return False
+
+
+def check_host(host: str, allow_remote: bool = False) -> None:
+    """UserError for a host other machines could reach, unless ``allow_remote`` says so on purpose."""
+    if is_loopback(host) or allow_remote:
+        return
+    what = "an empty --host binds every interface" if not host.strip() else f"--host {host!r} is not loopback"
+    raise UserError(
+        f"{what}: the dashboard would be reachable from other machines, and it has no login (anyone "
+        "could edit or delete studies); add --allow-remote to do that on purpose"
+    )
 
 
 class _ThreadingServer(ThreadingMixIn, WSGIServer):
@@ -80,17 +97,20 @@ def binding_warning(host: str) -> str | None:
     if is_loopback(host):
         return None
     return (
-        f"warning: serving on {host}, reachable from other machines; optuna-dashboard has no "
-        "login and lets anyone who can reach it edit and delete studies"
+        f"warning: serving on {host or 'every interface'}, reachable from other machines; "
+        "optuna-dashboard has no login and lets anyone who can reach it edit and delete studies"
     )
 
 
-def serve(storage_url: str | None, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT) -> None:
-    """Serve optuna-dashboard until Ctrl-C (or SIGTERM)."""
+def serve(
+    storage_url: str | None, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, allow_remote: bool = False
+) -> None:
+    """Serve optuna-dashboard until Ctrl-C (or SIGTERM); a non-loopback host needs ``allow_remote``."""
     import signal
 
     from nas.studies.storage_url import DEFAULT_STORAGE, mask_secrets
 
+    check_host(host, allow_remote)
     server = make_dashboard_server(storage_url, host, port)
     warning = binding_warning(host)
     if warning:
@@ -104,7 +124,7 @@ def serve(storage_url: str | None, host: str = DEFAULT_HOST, port: int = DEFAULT
     except ValueError:  # not the main thread (embedded use): Ctrl-C only
         pass
     shown = f"[{host}]" if ":" in host else host
-    if host in ("0.0.0.0", "::"):
+    if host.strip() in ("0.0.0.0", "::", ""):
         shown = "127.0.0.1"
     print(
         f"optuna-dashboard on {mask_secrets(storage_url or DEFAULT_STORAGE)}: "

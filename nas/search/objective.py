@@ -57,6 +57,7 @@ from nas.training.evaluation import EvalLike
 from search_spaces.arch import ArchSpec
 from search_spaces.codes import arch_code
 from search_spaces.cost import count_cost
+from search_spaces.errors import UserError
 from search_spaces.space import SearchSpace
 
 CONSTRAINT = "macs_band"
@@ -85,6 +86,19 @@ class Band:
         high = format_flops(int(self.high * target)) if math.isfinite(self.high) else "inf"
         low = format_flops(int(self.low * target))
         return f"{low}-{high} ({self.low:g}-{self.high:g} x {format_flops(target)})"
+
+    def check_reachable(self, space: Any, target: int, num_classes: int, in_channels: int) -> None:
+        """UserError when no architecture of ``space`` can have MACs inside the band (before any
+        work: a search that could only reject every candidate must not start)."""
+        span = space.mac_range(num_classes=num_classes, in_channels=in_channels)
+        if span.max_macs >= self.low * target and span.min_macs <= self.high * target:
+            return
+        res = space.reference.resolution
+        raise UserError(
+            f"no architecture of space {space.name!r} can fall inside the band {self.describe(target)}: "
+            f"its MACs at {res}x{res} span {format_flops(span.min_macs)}-{format_flops(span.max_macs)}; "
+            "choose --target-flops in that range, widen --flops-band, or change --space/--search-resolution"
+        )
 
 
 def record(trial: optuna.trial.Trial, **attrs: Any) -> None:
