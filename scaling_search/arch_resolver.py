@@ -96,12 +96,9 @@ def recorded_shape(path: Path, flag: str = "--arch") -> tuple[int | None, int | 
     file costs and builds the network the search costed (a 10-class grayscale search is not
     ImageNet's 1000 classes and RGB).
     """
-    import yaml
+    from search_spaces.yaml_io import quote, read_yaml_file
 
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError):
-        return None, None  # load_arch_file has already read it; nothing more to say here
+    data = read_yaml_file(path, "architecture file")  # the same limits load_arch_file applied
     if not isinstance(data, dict):
         return None, None
     found: list[int | None] = []
@@ -111,7 +108,7 @@ def recorded_shape(path: Path, flag: str = "--arch") -> tuple[int | None, int | 
             found.append(None)
             continue
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise UserError(f"{flag} {path}: {key} must be a positive whole number, got {value!r}")
+            raise UserError(f"{flag} {path}: {key} must be a positive whole number, got {quote(value)}")
         found.append(int(value))
     return found[0], found[1]
 
