@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import re
+from typing import Any
 
 from nas.studies.storage_url import DEFAULT_STORAGE
 from scaling_search.arch_resolver import GRAMMAR
@@ -149,8 +150,15 @@ def add_top(parser: argparse.ArgumentParser) -> None:
 
 
 def add_quiet(parser: argparse.ArgumentParser) -> None:
-    """``--quiet``: no progress display."""
-    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    """``--quiet``: no progress display (every command that trains has it, with ``--threads``)."""
+    parser.add_argument("--quiet", action="store_true", help="no progress display; results only")
+
+
+def unless_quiet(args: argparse.Namespace, make_display: Any) -> Any:
+    """The context ``make_display()`` builds, or a do-nothing one (it yields None) with ``--quiet``."""
+    import contextlib
+
+    return contextlib.nullcontext() if getattr(args, "quiet", False) else make_display()
 
 
 def add_format(
@@ -183,4 +191,5 @@ __all__ = [
     "add_study",
     "add_top",
     "default",
+    "unless_quiet",
 ]

@@ -86,8 +86,9 @@ def trial_summary(trial: FrozenTrial, target: int) -> str:
 class LiveDisplay:
     """The live view; ``on_event`` hears the objective, ``on_trial`` is an Optuna callback."""
 
-    def __init__(self, console: Console, config: SearchConfig, trained: int) -> None:
+    def __init__(self, console: Console, config: SearchConfig, trained: int, quiet: bool = False) -> None:
         self.console = console
+        self.quiet = quiet  # --quiet: nothing live; the callbacks still count
         self.config = config
         self.target = config.target
         self.progress = Progress(
@@ -110,10 +111,13 @@ class LiveDisplay:
         self.live = Live(console=console, get_renderable=self.render, refresh_per_second=4, transient=False)
 
     def __enter__(self) -> LiveDisplay:
-        self.live.__enter__()
+        if not self.quiet:
+            self.live.__enter__()
         return self
 
     def __exit__(self, *exc: Any) -> None:
+        if self.quiet:
+            return
         self.live.__exit__(*exc)
         if not self.console.is_terminal:
             self.console.print()
@@ -179,7 +183,8 @@ class LiveDisplay:
             if is_trained(t)
         )
         self.progress.update(self.task, completed=min(trained, self.config.n_trials))
-        self.console.print(trial_summary(trial, self.target), highlight=False, soft_wrap=True)
+        if not self.quiet:
+            self.console.print(trial_summary(trial, self.target), highlight=False, soft_wrap=True)
 
     def seed_from(self, study: optuna.Study) -> None:
         """Show what a resumed study already holds."""
