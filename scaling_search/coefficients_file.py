@@ -75,7 +75,7 @@ def _number(data: Mapping[str, Any], key: str, where: str) -> float:
         raise UserError(f"{where}: {key} must be a number, got {quote(value)}")
     try:
         number = float(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # OverflowError: an integer beyond any float
         raise UserError(f"{where}: {key} must be a number, got {quote(value)}") from None
     if not math.isfinite(number):
         raise UserError(f"{where}: {key} must be finite, got {quote(value)}")

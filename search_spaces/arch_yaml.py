@@ -67,6 +67,9 @@ _TOP_KEYS = {
     "in_channels",
     "search_resolution",
 }
+#: Largest whole number any architecture field may hold: far above every channel count, layer count
+#: or resolution, and small enough that the value stays exact and its message short.
+_MAX_WHOLE = 2**31 - 1
 _STEM_KEYS = {"channels", "kernel", "stride", "pool"}
 _HEAD_KEYS = {"channels"}
 
@@ -99,11 +102,13 @@ def _coerce(value: Any, kind: type, where: str) -> Any:
         raise SpecError(f"{where} must be a number, got {quote(value)}")
     try:
         number = float(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # OverflowError: an integer beyond any float
         raise SpecError(f"{where} must be a number, got {quote(value)}") from None
     if not math.isfinite(number):  # .nan / .inf would crash int() and poison every cost
         raise SpecError(f"{where} must be a finite number, got {quote(value)}")
     if kind is int:
+        if abs(number) > _MAX_WHOLE:
+            raise SpecError(f"{where} is out of range, got {quote(value)}")
         if number != int(number):
             raise SpecError(f"{where} must be a whole number, got {quote(value)}")
         return int(number)

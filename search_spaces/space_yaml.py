@@ -49,7 +49,7 @@ def _number(value: Any, where: str) -> float:
         raise SpaceError(f"{where}: {quote(value)} is not a number")
     try:
         number = float(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # OverflowError: an integer beyond any float
         raise SpaceError(f"{where}: {quote(value)} is not a number") from None
     if not math.isfinite(number):
         raise SpaceError(f"{where}: {quote(value)} is not a finite number")

@@ -321,7 +321,7 @@ def _coerce(key: str, value: Any, kind: str, source: str) -> Any:
         raise UserError(f"{where} must be a number, got {quote(value)}")
     try:
         number = float(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # OverflowError: an integer beyond any float
         raise UserError(f"{where} must be a number, got {quote(value)}") from None
     if kind == "int":
         if not math.isfinite(number) or number != int(number):
