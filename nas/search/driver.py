@@ -33,12 +33,14 @@ from typing import Any
 import optuna
 from optuna.trial import FrozenTrial, TrialState
 
+from nas.data.fingerprint import check_same
 from nas.search.objective import CONSTRAINT, Band, Evaluator, Objective
 from nas.search.reward import Reward
 from nas.search.settings import settings_differences, study_settings
 from nas.studies.records import (
     CREATED_BY,
     CREATED_BY_KEY,
+    DATA_FINGERPRINT_KEY,
     KIND_BASELINE,
     KIND_KEY,
     REWARD,
@@ -170,6 +172,8 @@ class SearchConfig:
     search_resolution: int = 224
     band: Band = field(default_factory=Band)
     free_factor: int = 20
+    #: What data trials are judged on (nas.data.fingerprint); a resume on other data is refused.
+    data_fingerprint: dict[str, Any] | None = field(default=None, compare=False, hash=False)
 
     @property
     def multi_objective(self) -> bool:
@@ -238,6 +242,8 @@ def open_study(config: SearchConfig, storage: optuna.storages.BaseStorage | str)
         # "kind" last: a worker starting at the same moment sees either no kind (and writes the
         # same attrs) or the complete record, never a kind without its settings.
         study.set_user_attr(SETTINGS_KEY, wanted)
+        if config.data_fingerprint is not None:
+            study.set_user_attr(DATA_FINGERPRINT_KEY, config.data_fingerprint)
         study.set_user_attr(CREATED_BY_KEY, CREATED_BY)
         study.set_user_attr(KIND_KEY, KIND_BASELINE)
         return study
@@ -253,6 +259,10 @@ def open_study(config: SearchConfig, storage: optuna.storages.BaseStorage | str)
             + "; ".join(diffs)
             + "); rerun with its settings to resume it, or give a new --study name"
         )
+    if config.data_fingerprint is not None:
+        check_same(attrs.get(DATA_FINGERPRINT_KEY), config.data_fingerprint, config.study_name)
+        if DATA_FINGERPRINT_KEY not in attrs:  # a study from before fingerprints: pinned from now on
+            study.set_user_attr(DATA_FINGERPRINT_KEY, config.data_fingerprint)
     return study
 
 

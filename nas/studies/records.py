@@ -26,6 +26,8 @@ CREATED_BY: Final = "effsearch 0.1.0"
 KIND_KEY: Final = "kind"
 SETTINGS_KEY: Final = "settings"
 CREATED_BY_KEY: Final = "created_by"
+#: What data the study's trials were judged on (:mod:`nas.data.fingerprint`), compared on resume.
+DATA_FINGERPRINT_KEY: Final = "data_fingerprint"
 KIND_BASELINE: Final = "baseline"
 KIND_COEFFICIENTS: Final = "coefficients"
 #: The scaling sweeps of EfficientNet Figures 3 and 4 (``effsearch sweep``).
