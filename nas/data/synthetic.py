@@ -7,8 +7,13 @@ import torch
 from torch import Tensor
 
 from search_spaces.errors import UserError
+from search_spaces.yaml_io import quote
 
 _SYNTHETIC_DEFAULTS = {"classes": 4, "size": 16, "channels": 1, "train": 1200, "test": 300}
+#: Most pixels (images x channels x size x size, train and test together) a synthetic set may have:
+#: 32 Mi, i.e. 32 MiB of uint8 images but about 50x that in float64 while they are drawn. The
+#: default set has 0.4 Mi; a larger request is refused before anything is allocated.
+MAX_SYNTHETIC_PIXELS = 2**25
 
 
 def parse_synthetic(spec: str) -> dict[str, int]:
@@ -19,11 +24,11 @@ def parse_synthetic(spec: str) -> dict[str, int]:
             key, _, value = item.partition("=")
             key = key.strip()
             if key not in options:
-                raise UserError(f"synthetic: unknown option {key!r}; expected {', '.join(options)}")
+                raise UserError(f"synthetic: unknown option {quote(key)}; expected {', '.join(options)}")
             try:
                 options[key] = int(value)
             except ValueError:
-                raise UserError(f"synthetic: {key} must be an integer, got {value!r}") from None
+                raise UserError(f"synthetic: {key} must be an integer, got {quote(value)}") from None
     if not 2 <= options["classes"] <= 64:
         raise UserError("synthetic: classes must be within 2..64")
     if not 8 <= options["size"] <= 256:
@@ -32,6 +37,13 @@ def parse_synthetic(spec: str) -> dict[str, int]:
         raise UserError("synthetic: channels must be 1 or 3")
     if options["train"] < 10 or options["test"] < 1:
         raise UserError("synthetic: need train >= 10 and test >= 1")
+    pixels = (options["train"] + options["test"]) * options["channels"] * options["size"] ** 2
+    if pixels > MAX_SYNTHETIC_PIXELS:
+        images, side = options["train"] + options["test"], options["size"]
+        raise UserError(
+            f"synthetic: {images:,} images of {options['channels']}x{side}x{side} is {pixels:,} pixels,"
+            f" over the {MAX_SYNTHETIC_PIXELS:,} limit (a test dataset; use fewer or smaller images)"
+        )
     return options
 
 

@@ -53,6 +53,7 @@ from typing import Any
 
 import yaml
 
+from nas.seeds import MAX_SEED
 from search_spaces.arch import ArchSpec
 from search_spaces.errors import UserError
 from search_spaces.yaml_io import quote, read_yaml_file
@@ -183,7 +184,7 @@ class ProxyConfig:
             value = getattr(self, key)
             if value is not None:
                 _check_float(value, key, 0.0, 1.0, high_open=True)
-        _check_int(self.seed, "seed", 0, 2**63 - 1)
+        _check_int(self.seed, "seed", 0, MAX_SEED)  # the one seed range (nas/seeds.py)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain dict (YAML/JSON-safe) of every field."""
