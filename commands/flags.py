@@ -31,6 +31,7 @@ import argparse
 import re
 from typing import Any
 
+from nas.seeds import seed_argument
 from nas.studies.storage_url import DEFAULT_STORAGE
 from scaling_search.arch_resolver import GRAMMAR
 
@@ -121,7 +122,7 @@ def add_device(parser: argparse.ArgumentParser, threads: bool = False) -> None:
 
 def add_seed(parser: argparse.ArgumentParser, value: int | None = 0, why: str = "seed") -> None:
     """``--seed`` defaulting to ``value``; ``why`` says what it seeds (commands differ)."""
-    parser.add_argument("--seed", type=int, default=value, help=why)
+    parser.add_argument("--seed", type=seed_argument, default=value, help=why)  # 0..2^32-1 (nas/seeds.py)
 
 
 def add_storage(parser: argparse.ArgumentParser) -> None:
