@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from nas.studies.records import ACCURACY, CREATED_BY_KEY, KIND_KEY
+from nas.studies.storage_faults import remember
 from nas.studies.storage_url import DEFAULT_STORAGE, mask_secrets, normalize_url
 from search_spaces.errors import UserError
 
@@ -95,6 +96,7 @@ def open_storage(url: str | None = None) -> optuna.storages.BaseStorage:
     engine_kwargs: dict[str, Any] = {}
     if path is not None:
         _check_sqlite_file(given, path)
+        remember(path)  # a fault met while reading (a corrupt page) names this file
         # a search may be writing right now: wait for its write lock instead of failing at once
         engine_kwargs = {"connect_args": {"timeout": 60}}
     try:

@@ -8,14 +8,17 @@ check shows up as a run that starts (exit 0) instead of an error.
 
 from __future__ import annotations
 
+import hashlib
 import shutil
 import sqlite3
+from collections.abc import Iterator
 from pathlib import Path
 
 import optuna
 import pytest
 
 import cli
+from tests.bad_input_hardening import HARDENING_CASES, add_files, release
 
 TINY_SPACE = """
 name: tiny
@@ -50,7 +53,7 @@ def template(tmp_path_factory) -> tuple[Path, str]:
 
 
 @pytest.fixture
-def env(tmp_path: Path, template: tuple[Path, str]) -> dict[str, str]:
+def env(tmp_path: Path, template: tuple[Path, str]) -> Iterator[dict[str, str]]:
     files = {
         "space": TINY_SPACE,
         "proxy": TINY_PROXY,
@@ -69,7 +72,9 @@ def env(tmp_path: Path, template: tuple[Path, str]) -> dict[str, str]:
     out["db_file"] = str(tmp_path / "study.db")
     out["missing"] = str(tmp_path / "missing.yaml")
     out["out"] = str(tmp_path / "runs")
-    return out
+    add_files(out, tmp_path)
+    yield out
+    release(tmp_path)
 
 
 def baseline(e: dict[str, str], *flags: str) -> list[str]:
@@ -217,6 +222,8 @@ CASES = {
     "dashboard port out of range": lambda e: ["dashboard", "--storage", e["db"], "--port", "70000"],
     "dashboard storage unreachable": lambda e: ["dashboard", "--storage", UNREACHABLE, "--port", "0"],
 }
+ORIGINAL_CASES = dict(CASES)
+CASES.update(HARDENING_CASES)  # issue 12: outputs, storages, honest exits, dashboard host, secrets
 
 
 def seed_studies(db: str) -> None:
@@ -240,9 +247,23 @@ def dump(path: str | Path) -> str:
         connection.close()
 
 
+def file_hashes(folder: Path) -> dict[str, str]:
+    """SHA-256 of every regular file under ``folder`` (symlinks not followed) but the cases' live
+    storage ``study.db``, whose content is compared as an SQL dump (opening may switch it to WAL)."""
+    hashes = {}
+    for path in sorted(folder.rglob("*")):
+        if path.is_symlink() or not path.is_file() or path.name.startswith(("study.db", "db-hardlink")):
+            continue
+        hashes[str(path.relative_to(folder))] = hashlib.sha256(path.read_bytes()).hexdigest()
+    return hashes
+
+
 @pytest.mark.parametrize("case", sorted(CASES))
-def test_bad_input_is_one_line_and_exit_2(case, env, template, capsys):
+def test_bad_input_is_one_line_and_exit_2(case, env, template, capsys, tmp_path):
+    if "read-only" in case and not env["ro_ok"]:
+        pytest.skip("chattr +i is not available here")
     argv = CASES[case](env)
+    before = file_hashes(tmp_path)
     try:
         code = cli.main(argv)
     except SystemExit as exc:  # argparse refusals
@@ -256,6 +277,12 @@ def test_bad_input_is_one_line_and_exit_2(case, env, template, capsys):
     assert "secretpw" not in err + captured.out
     assert dump(env["db_file"]) == template[1]  # nothing stored was touched, no study was created
     assert not Path(env["out"], "kept").exists()
+    assert file_hashes(tmp_path) == before  # no input changed, no file was written anywhere
+
+
+def test_issue_12_added_at_least_60_cases():
+    assert len(HARDENING_CASES) >= 60
+    assert not set(HARDENING_CASES) & set(ORIGINAL_CASES)
 
 
 def test_there_are_at_least_25_cases_across_every_command():
@@ -265,7 +292,7 @@ def test_there_are_at_least_25_cases_across_every_command():
             {k: "x" for k in ("space", "proxy", "arch", "db", "out", "missing")}
             | {"broken": "x", "bad_space": "x", "bad_proxy": "x", "not_yaml_map": "x", "garbage": "x"}
         )[0]
-        for name in CASES
+        for name in ORIGINAL_CASES
     }
     assert commands >= {
         "baseline",
