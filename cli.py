@@ -34,6 +34,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "commands.export",
     "commands.report",
     "commands.dashboard",
+    "commands.completion",
 )
 
 
@@ -65,8 +66,8 @@ def build_parser() -> argparse.ArgumentParser:
             "compound-coefficient search and scaling, with results in Optuna."
         ),
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {version()}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    subparsers.required = True
     for module in _load_commands():
         sub = subparsers.add_parser(
             module.NAME, help=module.HELP, description=module.HELP, formatter_class=HelpFormatter
@@ -76,10 +77,25 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def version() -> str:
+    """The installed package's version (``effsearch --version``)."""
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as installed
+
+    try:
+        return installed("effsearch")
+    except PackageNotFoundError:  # a source tree that was never installed
+        return "0+unknown"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``effsearch`` console script."""
+    """Entry point of the ``effsearch`` console script; bare ``effsearch`` prints the help (exit 0)."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 0
+    args._parser = parser  # `effsearch completion` describes the whole command line
     try:
         return int(args._handler(args) or 0)
     except UserError as exc:
@@ -88,6 +104,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         sys.stderr.write(f"effsearch {args.command}: interrupted\n")
         return 130
+    except Exception as exc:  # a storage fault met mid-run (disk full): one line, not a traceback
+        from nas.studies.storage_faults import storage_fault
+
+        fault = storage_fault(exc)
+        if fault is None:
+            raise
+        sys.stderr.write(f"effsearch {args.command}: error: {mask_secrets(fault)}\n")
+        return 2
 
 
 if __name__ == "__main__":

@@ -24,8 +24,8 @@ composition with ``results``, which only ``commands`` may make).
 from __future__ import annotations
 
 import argparse
-import os
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -59,6 +59,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     flags.add_dataset(g)
     flags.add_proxy(g)
     flags.add_device(g, threads=True)
+    flags.add_quiet(g)
     g = parser.add_argument_group("storage and output")
     flags.add_storage(g)
     flags.add_study(g, "baseline-<target>-<dataset>")
@@ -122,24 +123,10 @@ def _add_search_flags(g: Any) -> None:
 
 
 def cpu_threads(requested: int | None = None) -> int:
-    """Intra-op threads for CPU training: ``requested``, else the cores not already busy (>= 1).
+    """CPU training threads for ``--threads``: the rule lives in :func:`nas.training.device.cpu_threads`."""
+    from nas.training.device import cpu_threads as rule
 
-    OpenMP threads wait for each other at every parallel region; on a CPU that other processes
-    already keep busy, a descheduled thread stalls the rest. Measured on this project's 2-core
-    machine at load ~7: B0 trained at 52 images/s with 1 thread and at 10 images/s with 2.
-    An idle machine gets all its cores.
-    """
-    if requested is not None:
-        return int(requested)
-    try:
-        cores = len(os.sched_getaffinity(0))
-    except AttributeError:  # not Linux
-        cores = os.cpu_count() or 1
-    try:
-        busy = os.getloadavg()[0]
-    except OSError:
-        busy = 0.0
-    return max(1, min(cores, int(cores - busy + 0.5)))
+    return rule(requested)
 
 
 @dataclass(frozen=True)
@@ -152,29 +139,30 @@ class Prepared:
     device: torch.device
     storage: Any
     load_s: float
+    quiet: bool = False
 
 
 def prepare(args: argparse.Namespace, checked: Checked) -> Prepared:
     """Load the space and proxy, pick the device, open the storage, load the data, build the config."""
-    import torch
-
     from nas.data.datasets import load_dataset
+    from nas.data.fingerprint import fingerprint
     from nas.search.driver import SearchConfig
     from nas.search.objective import Band
     from nas.studies.liveness import worker_seed
     from nas.studies.storage import open_storage
-    from nas.training.device import resolve_device
+    from nas.training.device import resolve_device, use_cpu_threads
     from nas.training.proxy import load_proxy
     from search_spaces.space_yaml import load_space
 
     space = load_space(args.space).with_resolution(args.search_resolution)
     proxy = load_proxy(args.proxy).with_overrides(epochs=args.epochs, train_subset=args.train_subset)
     device = resolve_device(args.device)
-    if device.type == "cpu":
-        torch.set_num_threads(cpu_threads(args.threads))
+    use_cpu_threads(device, args.threads)
     storage = open_storage(checked.storage_url)
     loading = time.monotonic()
     data = load_dataset(args.dataset, args.data_dir, val_size=proxy.val_size, seed=proxy.seed)
+    band = Band(*checked.band)
+    band.check_reachable(space, checked.target, int(data.num_classes), int(data.in_channels))
     config = SearchConfig(
         target=checked.target,
         space=space,
@@ -192,9 +180,10 @@ def prepare(args: argparse.Namespace, checked: Checked) -> Prepared:
         reward_kind=args.reward,
         w=args.w,
         search_resolution=args.search_resolution,
-        band=Band(*checked.band),
+        band=band,
+        data_fingerprint=fingerprint(args.dataset, data),
     )
-    return Prepared(config, data, proxy, device, storage, time.monotonic() - loading)
+    return Prepared(config, data, proxy, device, storage, time.monotonic() - loading, args.quiet)
 
 
 def describe(console: Console, prep: Prepared, shown: str) -> None:
@@ -242,7 +231,7 @@ def search(console: Console, prep: Prepared, shown: str) -> tuple[SearchOutcome,
     if already:
         console.print(f"resuming: the study already holds {already} trained candidate(s)")
     started = time.monotonic()
-    display = LiveDisplay(console, config, already)
+    display = LiveDisplay(console, config, already, quiet=prep.quiet)
     try:
         with display:
             if already:
@@ -308,17 +297,37 @@ def _best_line(outcome: SearchOutcome, target: int) -> str:
     )
 
 
-def write_report(console: Console, storage_url: str, study_name: str, path: Path) -> None:
+def write_report(
+    console: Console, storage_url: str, study_name: str, path: Path, inputs: Mapping[Path, str] | None = None
+) -> None:
     """The HTML dashboard of the study: a convenience, so a failure is reported and the run stands."""
     from nas.studies.storage_url import mask_secrets
     from results.html import write_report as write_html
 
     try:
-        console.print(f"wrote {write_html(storage_url, study_name, path)}")
+        console.print(f"wrote {write_html(storage_url, study_name, path, inputs=inputs)}")
     except UserError:
         raise
     except Exception as exc:  # the search result stands without the report
         console.print(f"report.html not written: {type(exc).__name__}: {mask_secrets(str(exc))}")
+
+
+def no_result_line(outcome: SearchOutcome, checked: Checked) -> str:
+    """Why there is no baseline; "rerun" only when a rerun can make progress (budget left)."""
+    if outcome.stopped_for_free:
+        return (
+            "no trained candidate inside the band: the sampler kept proposing rejected or duplicate "
+            "candidates; widen --flops-band, change --target-flops or --space (a rerun would do the same)"
+        )
+    if outcome.trained < checked.n_trials:
+        return (
+            f"no trained candidate inside the band yet ({outcome.trained} of {checked.n_trials} trained "
+            "when this run stopped); rerun the same command to resume"
+        )
+    return (
+        f"none of the {outcome.trained} trained candidate(s) finished inside the band (all failed or were "
+        "pruned); the budget is spent, so raise --n-trials or change the proxy to try again"
+    )
 
 
 def write_results(
@@ -328,15 +337,14 @@ def write_results(
     from nas.search.baseline_file import write_baseline
 
     if outcome.best is None:
-        console.print(
-            "no trained candidate inside the band yet; rerun the same command to resume"
-            + (" (the timeout stopped this run)" if checked.timeout else "")
-        )
+        console.print(no_result_line(outcome, checked))
         return 1
-    path = write_baseline(outcome, prep.config, checked.out_dir / "baseline.yaml", shown)
+    path = write_baseline(outcome, prep.config, checked.out_dir / "baseline.yaml", shown, checked.inputs)
     console.print(_best_line(outcome, checked.target))
     console.print(f"wrote {path}")
-    write_report(console, checked.storage_url, checked.study_name, checked.out_dir / "report.html")
+    write_report(
+        console, checked.storage_url, checked.study_name, checked.out_dir / "report.html", checked.inputs
+    )
     console.print(
         f"resume or extend: rerun this command (e.g. --n-trials {checked.n_trials * 2}); "
         f"live dashboard: effsearch dashboard --storage {shown}"

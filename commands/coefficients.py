@@ -73,7 +73,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     flags.add_dataset(parser)
     flags.add_proxy(parser)
-    flags.add_device(parser)
+    flags.add_device(parser, threads=True)
+    flags.add_quiet(parser)
     flags.add_seed(parser, 0, "seed of the grid order and of training")
     flags.add_storage(parser)
     flags.add_study(parser, "coefficients-<base>-phi<phi>-<dataset>")
@@ -82,10 +83,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def _prepare(args: argparse.Namespace) -> tuple[Any, Any]:
     """(training run, config): every flag checked and the grid realised before any training."""
+    from nas.studies.storage import refuse_in_memory
     from scaling_search.coefficient_config import CoefficientConfig
     from scaling_search.coefficient_output import check_baseline_file, default_study_name
     from scaling_search.training_run import prepare
 
+    refuse_in_memory(args.storage)  # before the data is read
     run = prepare(
         args.base, args.proxy, args.epochs, args.train_subset, args.device, args.dataset,
         args.data_dir, args.storage, args.study, args.out,
@@ -96,18 +99,38 @@ def _prepare(args: argparse.Namespace) -> tuple[Any, Any]:
         args.tolerance, args.max_candidates, args.repeats, args.seed, args.flops_tolerance,
     )  # fmt: skip
     config.candidates()  # the grid realised once, here: a too-large phi is refused before training
+    check_run_outputs(run, ("coefficients.yaml", "report.html"), args)
     check_baseline_file(run.out_dir / "baseline.yaml", run.base)
     return run, config
 
 
-def write_report(console: Any, storage_url: str, study_name: str, path: Path, command: str) -> None:
+def run_inputs(run: Any, args: argparse.Namespace) -> Any:
+    """The files a scaling run reads (storage, --base, --proxy): never written over (nas.files)."""
+    from nas.files import inputs_of
+
+    return inputs_of(run.storage_url, base=args.base, proxy=args.proxy)
+
+
+def check_run_outputs(run: Any, names: tuple[str, ...], args: argparse.Namespace) -> None:
+    """Study name and output files checked by the one rule of :mod:`nas.files`, before training."""
+    from nas.files import check_output, check_outputs, check_study_name, inputs_of
+
+    check_study_name(run.study_name)
+    check_outputs(run.out_dir, names, inputs=run_inputs(run, args))
+    # baseline.yaml may be --base itself: it is then kept, not written (check_baseline_file)
+    check_output(run.out_dir / "baseline.yaml", inputs=inputs_of(run.storage_url, proxy=args.proxy))
+
+
+def write_report(
+    console: Any, storage_url: str, study_name: str, path: Path, command: str, inputs: Any = None
+) -> None:
     """The study's HTML dashboard; a failure is one line on stderr and the stored results stand."""
     from nas.studies.storage_url import mask_secrets
     from results.html import write_report as write_html
     from search_spaces.errors import UserError
 
     try:
-        console.print(f"report: {write_html(storage_url, study_name, path)}", soft_wrap=True)
+        console.print(f"report: {write_html(storage_url, study_name, path, inputs=inputs)}", soft_wrap=True)
     except UserError:
         raise
     except Exception as exc:  # noqa: BLE001 - the results are stored; a report problem must not hide them
@@ -121,6 +144,7 @@ def run(args: argparse.Namespace) -> int:
     from nas.studies.heartbeat import GRACE_PERIOD
     from nas.studies.storage import open_storage
     from nas.studies.storage_url import mask_secrets
+    from nas.training.device import use_cpu_threads
     from results.coefficient_tables import candidates_table, comparison_table, summary_lines
     from scaling_search.coefficient_output import write_outputs
     from scaling_search.coefficient_search import run_coefficient_search
@@ -128,6 +152,7 @@ def run(args: argparse.Namespace) -> int:
     from search_spaces.errors import UserError
 
     job, config = _prepare(args)
+    use_cpu_threads(job.device, args.threads)
     console = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 160)
     storage, shown = open_storage(job.storage_url), mask_secrets(job.storage_url)
     console.print(
@@ -136,7 +161,9 @@ def run(args: argparse.Namespace) -> int:
         f"{config.repeats} repeat(s), device {job.device}, storage {shown}"
     )
     try:
-        with Progress(console, int(job.proxy.epochs), config.repeats) as progress:
+        with flags.unless_quiet(
+            args, lambda: Progress(console, int(job.proxy.epochs), config.repeats)
+        ) as progress:
             outcome = run_coefficient_search(
                 config, job.evaluator(), storage, job.study_name, compare_single=args.compare_single,
                 on_event=progress,
@@ -156,7 +183,8 @@ def run(args: argparse.Namespace) -> int:
         raise UserError(f"no candidate of study {job.study_name!r} finished training; nothing to write")
     if outcome.singles:
         console.print(comparison_table(outcome))
-    coeff_path, baseline_path, coeffs = write_outputs(outcome, job.out_dir, job.base_name, shown)
+    inputs = run_inputs(job, args)
+    coeff_path, baseline_path, coeffs = write_outputs(outcome, job.out_dir, job.base_name, shown, inputs)
     title = "winner" if outcome.verdict.established else "leading (not established)"
     console.print(
         f"{title}: alpha={coeffs.alpha:g} beta={coeffs.beta:g} gamma={coeffs.gamma:g}; "
@@ -164,5 +192,5 @@ def run(args: argparse.Namespace) -> int:
     )
     console.print(f"wrote {coeff_path} and {baseline_path}", soft_wrap=True)
     console.print(f"scale it: effsearch scale --phi 0-7 --base {baseline_path} --coefficients {coeff_path}")
-    write_report(console, job.storage_url, job.study_name, job.out_dir / "report.html", NAME)
+    write_report(console, job.storage_url, job.study_name, job.out_dir / "report.html", NAME, inputs)
     return 0

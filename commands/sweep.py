@@ -43,7 +43,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     flags.add_dataset(parser)
     flags.add_proxy(parser)
-    flags.add_device(parser)
+    flags.add_device(parser, threads=True)
+    flags.add_quiet(parser)
     flags.add_seed(parser, 0, "seed of training")
     flags.add_storage(parser)
     flags.add_study(parser, "sweep-<base>-<dimension>-<dataset>")
@@ -53,7 +54,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def _prepare(args: argparse.Namespace) -> tuple[Any, Any]:
     """(training run, config): flags checked, data read and every network sized before training."""
+    from commands.coefficients import run_inputs
+    from nas.files import check_outputs, check_study_name
     from nas.search.settings import dataset_slug
+    from nas.studies.storage import refuse_in_memory
     from scaling_search.sweep import SweepConfig, parse_values
     from scaling_search.training_run import check_counts, prepare
 
@@ -63,6 +67,7 @@ def _prepare(args: argparse.Namespace) -> tuple[Any, Any]:
     def study_name(base_name: str) -> str:
         return f"sweep-{base_name}-{args.dimension}-{dataset_slug(args.dataset)}"
 
+    refuse_in_memory(args.storage)  # before the data is read
     run = prepare(
         args.base, args.proxy, args.epochs, args.train_subset, args.device, args.dataset,
         args.data_dir, args.storage, args.study, args.out, study_name,
@@ -72,6 +77,8 @@ def _prepare(args: argparse.Namespace) -> tuple[Any, Any]:
         args.repeats, args.seed,
     )  # fmt: skip
     config.points()  # sizes checked (a network too large to train is refused here)
+    check_study_name(run.study_name)
+    check_outputs(run.out_dir, ("sweep.csv", "report.html"), inputs=run_inputs(run, args))
     return run, config
 
 
@@ -115,14 +122,16 @@ def render(rows: list[dict[str, Any]], fmt: str) -> str:
 def run(args: argparse.Namespace) -> int:
     from rich.console import Console
 
-    from commands.coefficients import write_report
+    from commands.coefficients import run_inputs, write_report
+    from nas.files import write_atomic
     from nas.studies.storage import open_storage
     from nas.studies.storage_url import mask_secrets
+    from nas.training.device import use_cpu_threads
     from scaling_search.progress import Progress
     from scaling_search.sweep_study import rows, run_sweep
-    from search_spaces.errors import UserError
 
     job, config = _prepare(args)
+    use_cpu_threads(job.device, args.threads)
     console = Console(highlight=False, soft_wrap=True, file=sys.stderr if args.format != "table" else None)
     storage = open_storage(job.storage_url)
     console.print(
@@ -131,19 +140,16 @@ def run(args: argparse.Namespace) -> int:
         f"storage {mask_secrets(job.storage_url)}"
     )
     try:
-        with Progress(console, int(job.proxy.epochs), config.repeats, "network(s)") as progress:
+        display = lambda: Progress(console, int(job.proxy.epochs), config.repeats, "network(s)")  # noqa: E731
+        with flags.unless_quiet(args, display) as progress:
             outcome = run_sweep(config, job.evaluator(), storage, job.study_name, on_event=progress)
     except KeyboardInterrupt:
         console.print(f"interrupted: finished networks are kept in study {job.study_name}; rerun to resume")
         raise
     table = rows(outcome)
     sys.stdout.write(render(table, args.format))
-    path = job.out_dir / "sweep.csv"
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(render(table, "csv"), encoding="utf-8")
-    except OSError as exc:
-        raise UserError(f"cannot write {path}: {exc.strerror or exc}") from None
+    inputs = run_inputs(job, args)
+    path = write_atomic(job.out_dir / "sweep.csv", render(table, "csv"), inputs=inputs)
     console.print(f"{outcome.trained} training(s) this run, {outcome.wall_s:.0f} s; wrote {path}")
-    write_report(console, job.storage_url, job.study_name, job.out_dir / "report.html", NAME)
+    write_report(console, job.storage_url, job.study_name, job.out_dir / "report.html", NAME, inputs)
     return 0
