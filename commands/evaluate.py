@@ -21,7 +21,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from commands import flags
@@ -120,12 +119,22 @@ def _train(
             bar.stop()
 
 
+def _inputs(args: argparse.Namespace) -> Any:
+    """The files the command reads (--arch, --proxy): never written over (nas.files)."""
+    from nas.files import inputs_of
+
+    return inputs_of(arch=args.arch, proxy=args.proxy)
+
+
 def run(args: argparse.Namespace) -> int:
     from nas.data.datasets import load_dataset
+    from nas.files import check_output
     from nas.training.device import resolve_device
     from search_spaces.codes import arch_code
     from search_spaces.cost import count_cost
 
+    if args.json_out:  # checked before training: never over an input, a folder or a device
+        check_output(args.json_out, inputs=_inputs(args), flag="--json-out")
     arch = resolve_arch(args.arch, "--arch").arch
     proxy = _proxy(args)
     device = resolve_device(args.device)
@@ -153,14 +162,11 @@ def run(args: argparse.Namespace) -> int:
 
 def _emit(args: argparse.Namespace, report: dict[str, Any]) -> None:
     """The report on stdout (table or JSON), and as JSON in --json-out when given."""
-    from search_spaces.errors import UserError
-
     text = json.dumps(report, indent=2) + "\n"
     if args.json_out:
-        try:
-            Path(args.json_out).write_text(text, encoding="utf-8")
-        except OSError as exc:
-            raise UserError(f"--json-out: cannot write {args.json_out}: {exc.strerror or exc}") from None
+        from nas.files import write_atomic
+
+        write_atomic(args.json_out, text, inputs=_inputs(args), flag="--json-out")
     if args.format == "json":
         sys.stdout.write(text)
     else:
