@@ -58,6 +58,8 @@ def run(args: argparse.Namespace) -> int:
     arch = resolved.arch
     resolution = arch.resolution if args.resolution is None else args.resolution
     check_resolution(resolution)
+    # a search's baseline.yaml records its classes and channels: its MACs are the search's
+    args.classes, args.in_channels = flags.network_shape(args, resolved.num_classes, resolved.in_channels)
     parts = cost_breakdown(arch, args.classes, args.in_channels, resolution)
     total = sum((part.cost for part in parts), Cost(0, 0))
     audited: int | None = None

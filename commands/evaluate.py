@@ -57,7 +57,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=None,
         help="override the proxy's peak lr (per 256 images) " + flags.default("the proxy's"),
     )
-    flags.add_device(parser)
+    flags.add_device(parser, threads=True)
     flags.add_seed(parser, None, "training seed " + flags.default("the proxy's"))
     parser.add_argument(
         "--test", action="store_true", help="also report test-split accuracy (final reports only)"
@@ -66,6 +66,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     flags.add_quiet(parser)
     parser.add_argument(
         "--json-out", default=None, help="also write the JSON report to this file " + flags.default("none")
+    )
+    parser.add_argument(
+        "--save",
+        default=None,
+        metavar="FILE",
+        help="keep the trained weights with the architecture as trained, its classes, channels and input "
+        "normalisation in FILE (for export --weights, effsearch.create_model) " + flags.default("not kept"),
     )
 
 
@@ -101,9 +108,9 @@ def _proxy(args: argparse.Namespace) -> ProxyConfig:
 
 
 def _train(
-    args: argparse.Namespace, arch: ArchSpec, data: Any, proxy: ProxyConfig, device: Any
+    args: argparse.Namespace, arch: ArchSpec, data: Any, proxy: ProxyConfig, device: Any, keep: Any = None
 ) -> tuple[EvalResult, float | None]:
-    """Train with a progress bar (unless --quiet); test accuracy only with --test."""
+    """Train with a progress bar (unless --quiet); test accuracy only with --test; ``keep`` gets the model."""
     from nas.training.trainer import evaluate, train_and_test
 
     progress, bar = _progress_bar(args, proxy)
@@ -111,9 +118,12 @@ def _train(
     try:
         if args.test:
             return train_and_test(
-                arch, data, proxy, device, seed=args.seed, on_epoch=on_epoch, progress=progress
+                arch, data, proxy, device, seed=args.seed, on_epoch=on_epoch, progress=progress, keep=keep
             )
-        return evaluate(arch, data, proxy, device, on_epoch=on_epoch, seed=args.seed, progress=progress), None
+        result = evaluate(
+            arch, data, proxy, device, on_epoch=on_epoch, seed=args.seed, progress=progress, keep=keep
+        )
+        return result, None
     finally:
         if bar:
             bar.stop()
@@ -126,23 +136,53 @@ def _inputs(args: argparse.Namespace) -> Any:
     return inputs_of(arch=args.arch, proxy=args.proxy)
 
 
+def _save(
+    args: argparse.Namespace, arch: ArchSpec, data: Any, proxy: ProxyConfig, kept: dict, report: dict
+) -> None:
+    """--save: the trained network with the architecture as trained (nas.training.checkpoint)."""
+    from nas.files import atomic_target
+    from nas.training.checkpoint import save_checkpoint
+
+    if "model" not in kept:
+        return
+    stats = kept["data"]
+    notes = {
+        "arch": str(args.arch),
+        "source_code": report["arch_code"],
+        "dataset": report["dataset"],
+        "proxy": proxy.name,
+        "accuracy": report["accuracy"],
+        "status": report["status"],
+    }
+    with atomic_target(args.save, inputs=_inputs(args), flag="--save") as tmp:
+        save_checkpoint(
+            tmp, kept["model"], proxy.train_arch(arch), data.num_classes, data.in_channels,
+            resolution=proxy.resolution, mean=stats.mean, std=1.0 / stats.inv_std, notes=notes,
+        )  # fmt: skip
+    report["saved"] = str(args.save)
+
+
 def run(args: argparse.Namespace) -> int:
     from nas.data.datasets import load_dataset
     from nas.files import check_output
-    from nas.training.device import resolve_device
+    from nas.training.device import resolve_device, use_cpu_threads
     from search_spaces.codes import arch_code
     from search_spaces.cost import count_cost
 
     if args.json_out:  # checked before training: never over an input, a folder or a device
         check_output(args.json_out, inputs=_inputs(args), flag="--json-out")
+    if args.save:
+        check_output(args.save, inputs=_inputs(args), flag="--save")
     arch = resolve_arch(args.arch, "--arch").arch
     proxy = _proxy(args)
     device = resolve_device(args.device)
+    use_cpu_threads(device, args.threads)
     data = load_dataset(
         args.dataset, args.data_dir, val_size=proxy.val_size, seed=proxy.seed, image_size=proxy.resolution
     )
     cost = count_cost(arch, num_classes=data.num_classes, in_channels=data.in_channels)
-    result, test_accuracy = _train(args, arch, data, proxy, device)
+    kept: dict[str, Any] = {}
+    result, test_accuracy = _train(args, arch, data, proxy, device, kept if args.save else None)
     report = result.to_dict()
     report.update(
         arch=args.arch,
@@ -156,12 +196,15 @@ def run(args: argparse.Namespace) -> int:
     )
     if args.test:
         report["test_accuracy"] = test_accuracy
+    if args.save and result.status in ("ok", "stopped"):
+        _save(args, arch, data, proxy, kept, report)
     _emit(args, report)
     return 0 if result.status in ("ok", "stopped") else 1
 
 
 def _emit(args: argparse.Namespace, report: dict[str, Any]) -> None:
     """The report on stdout (table or JSON), and as JSON in --json-out when given."""
+
     text = json.dumps(report, indent=2) + "\n"
     if args.json_out:
         from nas.files import write_atomic
@@ -247,6 +290,8 @@ def _print_table(report: dict[str, Any]) -> None:
     if "test_accuracy" in report:
         test = report["test_accuracy"]
         rows.append(("test accuracy", "-" if test is None else f"{test:.2%} (final reports only)"))
+    if "saved" in report:
+        rows.append(("weights", f"{report['saved']} (use with export --weights or effsearch.create_model)"))
     for key, value in rows:
         table.add_row(key, value)
     Console().print(table)

@@ -1,12 +1,16 @@
 """``effsearch export``: write a (compound-scaled) network for training or serving elsewhere.
 
-    effsearch export --base b0 --format onnx --out runs/b0.onnx
-    effsearch export --base runs/s/baseline.yaml --coefficients runs/s/coefficients.yaml --phi 2 \\
-        --format torchscript --classes 10 --in-channels 1 --resolution 32 --out runs/s/phi2.pt
-    effsearch export --base b3 --format state-dict --weights my_b3.pt --out runs/b3.pt
+    effsearch evaluate --arch b0 --save runs/b0-trained.pt && \\
+        effsearch export --arch b0 --weights runs/b0-trained.pt --format onnx --out runs/b0.onnx
+    effsearch export --arch runs/s/baseline.yaml --coefficients runs/s/coefficients.yaml --phi 2 \\
+        --format torchscript --random-init --out runs/s/phi2.pt
+    effsearch export --arch b3 --format state-dict --weights my_b3.pt --out runs/b3.pt
 
-The network is freshly initialised (torchvision's EfficientNet init) unless ``--weights`` gives a
-state dict to load (``torch.load(weights_only=True)``, strict). Formats: see
+Weights come from ``--weights``: a file of ``effsearch evaluate --save`` (the architecture as
+trained, its classes, channels and input size come with it; :mod:`nas.training.checkpoint`) or a
+state dict for ``--base`` (``torch.load(weights_only=True)``, strict). Without them the command
+refuses to write a network -- three exports would be three different random networks -- unless
+``--random-init`` asks for a freshly initialised one (torchvision's EfficientNet init). Formats: see
 :mod:`scaling_search.export`.
 """
 
@@ -14,6 +18,8 @@ from __future__ import annotations
 
 import argparse
 from dataclasses import replace
+from pathlib import Path
+from typing import Any
 
 from commands import flags
 
@@ -41,7 +47,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--weights",
-        help="state dict to load (torch.save of model.state_dict()) " + flags.default("freshly initialised"),
+        metavar="FILE",
+        help="trained weights: a file of `effsearch evaluate --save` (it brings the architecture as "
+        "trained, its classes, channels and input size) or a state dict " + flags.default("none"),
+    )
+    parser.add_argument(
+        "--random-init",
+        action="store_true",
+        help="write a freshly initialised, untrained network when no --weights are given",
     )
     flags.add_network_shape(parser)
     parser.add_argument(
@@ -74,39 +87,60 @@ def scaled_arch(args: argparse.Namespace):
     return name, arch
 
 
+def _network(args: argparse.Namespace) -> tuple[str, Any, int, int]:
+    """(name, architecture, classes, channels) to write; weights of `evaluate --save` bring their own."""
+    from nas.training.checkpoint import read_weights
+    from scaling_search.arch_resolver import resolve_arch
+    from search_spaces.errors import UserError
+
+    if args.fmt != "yaml" and args.weights is None and not args.random_init:
+        raise UserError(
+            "refusing to export an untrained network: give --weights FILE (from `effsearch evaluate --save`) "
+            "or --random-init for a freshly initialised one"
+        )
+    kept = read_weights(args.weights) if args.weights is not None and args.fmt != "yaml" else None
+    if kept is None or kept.arch is None:
+        resolved = resolve_arch(args.base, "--base")
+        name, arch = scaled_arch(args)
+        classes, channels = flags.network_shape(args, resolved.num_classes, resolved.in_channels)
+        return name, arch, classes, channels
+    if args.coefficients is not None or args.phi is not None:
+        raise UserError("--weights from `evaluate --save` fit the network they were trained as; drop --phi")
+    resolve_arch(args.base, "--base")  # a bad --arch is still an error
+    size = args.resolution if args.resolution is not None else kept.resolution
+    scaled_arch(args)  # the same checks of --resolution
+    classes, channels = flags.network_shape(args, kept.num_classes, kept.in_channels)
+    return f"{Path(args.weights).stem}", replace(kept.arch, resolution=int(size)), classes, channels
+
+
 def run(args: argparse.Namespace) -> int:
     from nas.files import check_output, inputs_of
     from scaling_search.export import export
     from search_spaces.builder import build_model  # noqa: F401 - fail early if torch is missing
     from search_spaces.codes import arch_code
     from search_spaces.cost import count_cost
-    from search_spaces.errors import UserError
 
-    if args.classes < 1:
-        raise UserError(f"--classes must be at least 1, got {args.classes}")
-    if args.in_channels < 1:
-        raise UserError(f"--in-channels must be at least 1, got {args.in_channels}")
     inputs = inputs_of(base=args.base, coefficients=args.coefficients, weights=args.weights)
     check_output(args.out, inputs=inputs)
-    name, arch = scaled_arch(args)
-    cost = count_cost(arch, num_classes=args.classes, in_channels=args.in_channels)
+    name, arch, classes, channels = _network(args)
+    cost = count_cost(arch, num_classes=classes, in_channels=channels)
     result = export(
         arch,
         args.fmt,
         args.out,
         weights=args.weights,
-        num_classes=args.classes,
-        in_channels=args.in_channels,
+        num_classes=classes,
+        in_channels=channels,
         name=name,
         inputs=inputs,
     )
-    origin = f"weights from {result.weights}" if result.weights else "freshly initialised"
+    origin = f"trained weights from {result.weights}" if result.weights else "freshly initialised (untrained)"
     if args.fmt == "yaml":
         origin = "architecture only"
     print(
         f"wrote {result.path} ({args.fmt} via {result.exporter}, {result.bytes / 1e6:.2f} MB): {name}, "
         f"{cost.params:,} params, {cost.macs:,} MACs at {arch.resolution}x{arch.resolution}x"
-        f"{args.in_channels}, {args.classes} classes, {origin}"
+        f"{channels}, {classes} classes, {origin}"
     )
     print(f"code: {arch_code(arch)}")
     return 0

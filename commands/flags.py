@@ -72,8 +72,17 @@ class HelpFormatter(argparse.HelpFormatter):
 
 
 def add_arch(parser: argparse.ArgumentParser, flag: str = "--arch", default_arch: str = "b0") -> None:
-    """``--arch`` or ``--base``: one grammar, read by ``scaling_search.arch_resolver.resolve_arch``."""
-    parser.add_argument(flag, default=default_arch, metavar="ARCH", help=ARCH_HELP)
+    """``--arch``, with ``--base`` as its alias everywhere: one grammar, read by
+    ``scaling_search.arch_resolver.resolve_arch``. ``flag`` names the attribute the command reads
+    (``args.arch`` or ``args.base``), so a command keeps its own wording in messages."""
+    parser.add_argument(
+        "--arch",
+        "--base",
+        dest=flag.lstrip("-").replace("-", "_"),
+        default=default_arch,
+        metavar="ARCH",
+        help=f"{ARCH_HELP} (--base is the same flag)",
+    )
 
 
 def add_dataset(parser: argparse.ArgumentParser) -> None:
@@ -169,10 +178,41 @@ def add_format(
     parser.add_argument("--format", choices=choices, default=choices[0], help=what)
 
 
+#: What --classes/--in-channels mean when neither the flag nor the architecture file says (ImageNet, RGB).
+DEFAULT_CLASSES, DEFAULT_IN_CHANNELS = 1000, 3
+_RECORDED = "what the architecture or weights file records (a search's baseline.yaml does), else"
+
+
 def add_network_shape(parser: argparse.ArgumentParser) -> None:
     """``--classes`` and ``--in-channels``: the classifier and input the costs are counted for."""
-    parser.add_argument("--classes", type=int, default=1000, help="number of classes")
-    parser.add_argument("--in-channels", type=int, default=3, help="input channels, 1 for grayscale")
+    parser.add_argument(
+        "--classes",
+        type=int,
+        default=None,
+        help="number of classes " + default(f"{_RECORDED} {DEFAULT_CLASSES}"),
+    )
+    parser.add_argument(
+        "--in-channels",
+        type=int,
+        default=None,
+        help="input channels, 1 for grayscale " + default(f"{_RECORDED} {DEFAULT_IN_CHANNELS}"),
+    )
+
+
+def network_shape(
+    args: argparse.Namespace, classes: int | None = None, channels: int | None = None
+) -> tuple[int, int]:
+    """(classes, in_channels): the flags, else what a file records (``classes``/``channels``), else 1000/3."""
+    from search_spaces.errors import UserError
+
+    found = (
+        args.classes if args.classes is not None else classes or DEFAULT_CLASSES,
+        args.in_channels if args.in_channels is not None else channels or DEFAULT_IN_CHANNELS,
+    )
+    for flag, value in zip(("--classes (classes)", "--in-channels (input channels)"), found, strict=True):
+        if value < 1:
+            raise UserError(f"{flag} must be at least 1, got {value}")
+    return int(found[0]), int(found[1])
 
 
 __all__ = [
@@ -192,5 +232,6 @@ __all__ = [
     "add_study",
     "add_top",
     "default",
+    "network_shape",
     "unless_quiet",
 ]

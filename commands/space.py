@@ -59,6 +59,7 @@ def run(args: argparse.Namespace) -> int:
     space = load_space(args.space)
     resolution = args.resolution if args.resolution is not None else space.reference.resolution
     space = space.with_resolution(resolution)
+    args.classes, args.in_channels = flags.network_shape(args)
     macs = space.mac_range(num_classes=args.classes, in_channels=args.in_channels)
     if args.format == "json":
         _print_json(args, space, resolution, macs)

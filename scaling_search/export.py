@@ -16,7 +16,9 @@ the tools they already use. This module writes it in four forms:
   (``dynamo=False``, deprecated but present in torch 2.14) is used.
 
 Weights (``--weights``) are read with ``torch.load(..., weights_only=True)`` and must fit the
-architecture exactly (strict ``load_state_dict``); a mismatch is one :class:`UserError` line.
+architecture exactly (strict ``load_state_dict``); a mismatch is one :class:`UserError` line. A
+weights file of ``effsearch evaluate --save`` carries the architecture it was trained as; the
+``export`` command builds that one (:mod:`nas.training.checkpoint`).
 """
 
 from __future__ import annotations
@@ -48,52 +50,16 @@ class ExportResult:
 
 
 def load_weights(model: Any, path: str | Path) -> None:
-    """Load a state dict saved by ``torch.save`` into ``model`` (strict); UserError if it does not fit.
+    """Load weights saved by ``torch.save`` into ``model`` (strict); UserError if they do not fit.
 
-    Accepts a plain state dict or a checkpoint dict holding one under ``state_dict`` or ``model``
-    (what common training loops save).
+    Accepts a weights file of ``effsearch evaluate --save`` (:mod:`nas.training.checkpoint`), a
+    plain state dict, or a checkpoint dict holding one under ``state_dict`` or ``model`` (what
+    common training loops save). The one reader and the one fit check live in
+    :mod:`nas.training.checkpoint`.
     """
-    import pickle
+    from nas.training.checkpoint import load_into, read_weights
 
-    import torch
-
-    path = Path(path)
-    if not path.is_file():
-        raise UserError(f"weights file not found: {path}")
-    try:
-        state = torch.load(path, map_location="cpu", weights_only=True)
-    except pickle.UnpicklingError:
-        raise UserError(
-            f"cannot read weights {path}: not a tensors-only torch.save file (weights_only=True refuses it)"
-        ) from None
-    except (RuntimeError, EOFError, OSError, ValueError) as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise UserError(f"cannot read weights {path}: {first[:200]}") from None
-    if isinstance(state, dict):
-        for key in ("state_dict", "model"):
-            if key in state and isinstance(state[key], dict):
-                state = state[key]
-                break
-    if not isinstance(state, dict) or not all(isinstance(v, torch.Tensor) for v in state.values()):
-        raise UserError(f"{path} does not hold a state dict (a mapping of parameter names to tensors)")
-    own = model.state_dict()
-    missing = sorted(set(own) - set(state))
-    unexpected = sorted(set(state) - set(own))
-    wrong_shape = sorted(k for k in set(own) & set(state) if tuple(own[k].shape) != tuple(state[k].shape))
-    if missing or unexpected or wrong_shape:
-        detail = []
-        if missing:
-            detail.append(f"{len(missing)} missing (first {missing[0]})")
-        if unexpected:
-            detail.append(f"{len(unexpected)} unexpected (first {unexpected[0]})")
-        if wrong_shape:
-            key = wrong_shape[0]
-            detail.append(
-                f"{len(wrong_shape)} of another shape (first {key}: "
-                f"{tuple(state[key].shape)} vs {tuple(own[key].shape)})"
-            )
-        raise UserError(f"weights {path} do not fit this architecture: {'; '.join(detail)}")
-    model.load_state_dict(state, strict=True)
+    load_into(model, read_weights(path).state_dict, str(path))
 
 
 def build(

@@ -12,8 +12,8 @@ weights_only=True)`` reads (tensors, strings, numbers and lists only; no pickled
     num_classes   classifier outputs
     in_channels   input planes (1 = grayscale)
     resolution    the input size it was trained at (the proxy's)
-    mean, std     per-channel input normalisation the trainer applied to images scaled to [0, 1]
-                  (the model expects ``(x - mean) / std``)
+    mean, std     per-channel input normalisation the trainer applied, in the images' own pixel
+                  scale (0..255 for 8-bit images): the model expects ``(pixels - mean) / std``
     notes         free-form provenance (dataset, proxy, accuracy, source architecture code)
 
 A plain state dict (``torch.save(model.state_dict())``) still loads where weights are accepted;

@@ -97,16 +97,20 @@ def evaluate(
     seed: int | None = None,
     *,
     progress: Progress | None = None,
+    keep: dict[str, Any] | None = None,
 ) -> EvalResult:
     """Train ``arch`` on ``data`` (a :class:`Splits` or a streamed ImageFolder) with ``proxy``.
 
     ``seed`` (default ``proxy.seed``) drives weight init, data order and augmentation; the
     training subset always comes from ``proxy.seed`` so every candidate sees the same images.
     ``progress(steps_done, steps_total)`` is called after every step (for progress bars).
+    ``keep``, a dict, receives the trained network (``model``) and its device data (``data``,
+    with the input normalisation ``mean``/``inv_std``) so a caller can save the weights
+    (:mod:`nas.training.checkpoint`); the search leaves it out and nothing is held.
     User mistakes (unknown device, an architecture that cannot be built) raise UserError;
     NaN and OOM are results, not exceptions.
     """
-    return _run(arch, data, proxy, device, on_epoch, seed, progress, None)
+    return _run(arch, data, proxy, device, on_epoch, seed, progress, keep)
 
 
 def _run(
@@ -165,6 +169,7 @@ def train_and_test(
     *,
     on_epoch: OnEpoch | None = None,
     progress: Progress | None = None,
+    keep: dict[str, Any] | None = None,
 ) -> tuple[EvalResult, float | None]:
     """:func:`evaluate`, then the trained network's accuracy on the *test* split.
 
@@ -173,7 +178,7 @@ def train_and_test(
     """
     if not isinstance(data, Splits):
         raise UserError("test accuracy needs an in-memory dataset (streamed trees have no test pass)")
-    holder: dict[str, Any] = {}
+    holder: dict[str, Any] = {} if keep is None else keep
     result = _run(arch, data, proxy, device, on_epoch, seed, progress, holder)
     if result.status not in ("ok", "stopped") or "model" not in holder:
         return result, None
@@ -188,7 +193,8 @@ def train_and_test(
         inv_std=dd.inv_std,
     )
     accuracy = validate(holder["model"], test, proxy.eval_batch_size, holder["amp"], holder["channels_last"])
-    holder.clear()
+    if keep is None:
+        holder.clear()
     return result, accuracy
 
 
