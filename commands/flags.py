@@ -209,9 +209,11 @@ def network_shape(
         args.classes if args.classes is not None else classes or DEFAULT_CLASSES,
         args.in_channels if args.in_channels is not None else channels or DEFAULT_IN_CHANNELS,
     )
-    for flag, value in zip(("--classes (classes)", "--in-channels (input channels)"), found, strict=True):
+    for flag, what, value in zip(
+        ("--classes", "--in-channels"), ("classes", "input channels"), found, strict=True
+    ):
         if value < 1:
-            raise UserError(f"{flag} must be at least 1, got {value}")
+            raise UserError(f"{flag} must be at least 1 ({what}), got {value}")
     return int(found[0]), int(found[1])
 
 

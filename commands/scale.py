@@ -20,6 +20,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from commands import flags
+
 NAME = "scale"
 HELP = "Compound-scale a baseline to one or more phi (paper, official B0-B7 or searched coefficients)."
 
@@ -35,7 +37,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="compound coefficient: a number >= 0 (1.5), a range of integers A-B inclusive (0-7), "
         "or a comma-separated list of both",
     )
-    parser.add_argument("--base", default="b0", help="base architecture: b0 (default) or a YAML file")
+    flags.add_arch(parser, "--base")
     parser.add_argument(
         "--coefficients",
         default="paper",
@@ -44,7 +46,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--format", choices=("table", "yaml", "json"), default="table")
     parser.add_argument("--out", help="write to this file instead of stdout")
-    parser.add_argument("--classes", type=int, default=1000, help="number of classes for the costs (1000)")
+    flags.add_network_shape(parser)
 
 
 def parse_phis(text: str) -> list[float]:
@@ -131,20 +133,19 @@ def _model_name(base_name: str, phi: float, official: bool) -> str:
 def family_rows(args: argparse.Namespace) -> tuple[list[dict[str, Any]], str, list, str]:
     """One dict per phi (what ``--format json`` prints), the coefficients text, the points and the
     base's name."""
+    from scaling_search.arch_resolver import resolve_arch
     from scaling_search.official import official_model
     from search_spaces.codes import arch_code
     from search_spaces.cost import count_cost
 
-    if args.classes < 1:
-        from search_spaces.errors import UserError
-
-        raise UserError(f"--classes must be at least 1, got {args.classes}")
+    resolved = resolve_arch(args.base, "--base")  # a search's baseline.yaml records its classes, channels
+    args.classes, args.in_channels = flags.network_shape(args, resolved.num_classes, resolved.in_channels)
     official = args.coefficients.strip().lower() == "official"
     base_name, base, points, described = _family(args)
-    reference = count_cost(base, num_classes=args.classes)
+    reference = count_cost(base, num_classes=args.classes, in_channels=args.in_channels)
     rows = []
     for point in points:
-        cost = count_cost(point.arch, num_classes=args.classes)
+        cost = count_cost(point.arch, num_classes=args.classes, in_channels=args.in_channels)
         ratio = cost.macs / reference.macs
         row: dict[str, Any] = {
             "name": _model_name(base_name, point.phi, official),

@@ -1,7 +1,10 @@
 """``baseline.yaml``: the architecture a baseline search found, with where it came from.
 
 The file is an ordinary architecture YAML (:mod:`search_spaces.arch_yaml`), so ``--base`` and
-``--arch`` load it like any other; the search's numbers (study, trial, reward, accuracy, MACs,
+``--arch`` load it like any other. ``num_classes``, ``in_channels`` and ``search_resolution`` are
+top-level fields: the network the search costed, which every command reading the file defaults
+to (``effsearch cost --arch runs/<study>/baseline.yaml`` prints the MACs the search recorded). The
+search's numbers (study, trial, reward, accuracy, MACs,
 params, target, proxy, dataset) ride along in its ``notes``, which loading ignores
 (``docs/baseline_search.md``).
 """
@@ -35,6 +38,12 @@ def write_baseline(
     attrs = best.user_attrs
     arch = arch_from_code(attrs[ARCH_CODE])
     data = arch_to_dict(arch, name=f"{config.study_name}-baseline")
+    # What the search costed the network for, as fields (not notes): every command reading the
+    # file defaults to them (scaling_search/arch_resolver.py), so `cost` prints the search's MACs.
+    data["num_classes"] = int(config.num_classes)
+    data["in_channels"] = int(config.in_channels)
+    data["search_resolution"] = int(config.search_resolution)
+    data["notes"] = data.pop("notes")  # provenance stays last in the file
     reference = outcome.reference
     data["notes"].update(
         {

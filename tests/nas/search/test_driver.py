@@ -7,6 +7,7 @@ command shape on real Fashion-MNIST.
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -17,6 +18,7 @@ from pathlib import Path
 import optuna
 import pytest
 import torch
+import yaml
 
 import cli
 from nas.data.datasets import load_dataset
@@ -186,6 +188,12 @@ def test_trial_record_study_attrs_and_baseline_file(tiny, capsys):
     macs = count_cost(arch, 4, 1).macs
     assert 0.5 * TARGET <= macs <= 1.5 * TARGET
     assert "leaderboard" in out and str(baseline) in out.replace("\n", "")
+    # the file records what the search costed for; `cost` defaults to it and prints the same MACs
+    fields = yaml.safe_load(baseline.read_text())
+    assert (fields["num_classes"], fields["in_channels"], fields["search_resolution"]) == (4, 1, 32)
+    assert cli.main(["cost", "--arch", str(baseline), "--format", "json"]) == 0
+    costed = json.loads(capsys.readouterr().out)
+    assert costed["macs"] == fields["notes"]["macs"] == macs and costed["classes"] == 4
 
 
 def test_rejected_candidates_are_recorded_and_never_trained(tiny):
