@@ -111,9 +111,11 @@ def _console(out: str | None) -> Any:
 
     from rich.console import Console
 
+    from results.formatting import PIPED_WIDTH, stdout_console
+
     if out is None:
-        return Console()
-    return Console(file=io.StringIO(), width=200, no_color=True)
+        return stdout_console()  # full width when piped: `effsearch report | cat` keeps every column
+    return Console(file=io.StringIO(), width=PIPED_WIDTH, no_color=True)
 
 
 def _close(console: Any, out: str | None, url: str) -> None:

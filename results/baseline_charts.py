@@ -186,11 +186,11 @@ def _add_iso_lines(
                 y=ys,
                 mode="lines",
                 line={"dash": "dot", "width": 1, "color": "#888"},
-                name="reward iso-lines" if n == 0 else f"reward {level:.2%}",
+                name="reward iso-lines" if n == 0 else f"reward {level:.4f}",
                 legendgroup="iso",
                 showlegend=n == 0,
                 hovertext=[
-                    f"reward {level:.2%} everywhere on this line<br>"
+                    f"reward {level:.4f} everywhere on this line<br>"
                     f"ACC·(MACs/T)^{w:g} = const (MnasNet Eq. 2)<br>MACs {x:.1f}M → ACC {y:.2f}%"
                     for x, y in zip(xs, ys, strict=True)
                 ],

@@ -15,7 +15,7 @@ import html
 import math
 from typing import TYPE_CHECKING, Any
 
-from results.formatting import number
+from results.formatting import REWARD_SPEC, number
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     import pandas as pd
@@ -68,7 +68,7 @@ def hover_text(row: Any, extra: str = "") -> str:
     if row.get("role"):
         lines[0] += f" · {html.escape(str(row['role']))}"
     lines.append(
-        f"accuracy {number(row.get('accuracy'), '.2%')} · reward {number(row.get('reward'), '.2%')}"
+        f"accuracy {number(row.get('accuracy'), '.2%')} · reward {number(row.get('reward'), REWARD_SPEC)}"
         if not isnan(row.get("accuracy"))
         else "no accuracy recorded"
     )

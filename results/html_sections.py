@@ -13,7 +13,7 @@ import math
 from typing import TYPE_CHECKING, Any
 
 from results.coefficients import constraint_band, winner
-from results.formatting import duration
+from results.formatting import REWARD_SPEC, duration
 from results.formatting import number as num
 from results.leaderboard import leaderboard, rank_column
 from results.pareto import pareto_front
@@ -70,7 +70,7 @@ def leaderboard_html(frame: pd.DataFrame) -> str:
             str(r["rank"]),
             f"#{int(r['number'])}",
             esc(r["role"]),
-            num(r["reward"], ".2%"),
+            num(r["reward"], REWARD_SPEC),
             num(r["accuracy"], ".2%"),
             num(_div(r["macs"], 1e6), ".1f", "M"),
             num(_div(r["params"], 1e6), ".2f", "M"),
@@ -160,7 +160,8 @@ def best_arch_html(frame: pd.DataFrame, band: tuple[float, float] | None = None)
     if band is not None:
         coeffs = f"α={row['alpha']:g}, β={row['beta']:g}, γ={row['gamma']:g}, "
     note = (
-        f'<p class="note">Trial #{int(row["number"])}: {coeffs}reward {num(row["reward"], ".2%")}, accuracy '
+        f'<p class="note">Trial #{int(row["number"])}: {coeffs}'
+        f"reward {num(row['reward'], REWARD_SPEC)}, accuracy "
         f"{num(row['accuracy'], '.2%')}, {num(_div(row['macs'], 1e6), '.1f')}M MACs, "
         f"{num(_div(row['params'], 1e6), '.2f')}M params at {arch.resolution}px.</p>"
         f'<p class="note">Code: <code>{esc(row["arch_code"])}</code></p>'
@@ -178,7 +179,7 @@ def pareto_html(frame: pd.DataFrame) -> str:
             f"#{int(r['number'])}",
             num(_div(r["macs"], 1e6), ".1f", "M"),
             num(r["accuracy"], ".2%"),
-            num(r["reward"], ".2%"),
+            num(r["reward"], REWARD_SPEC),
             esc(_stage_codes(r["arch_code"])),
         ]
         for r in front.to_dict("records")
@@ -223,7 +224,7 @@ def coefficients_html(frame: pd.DataFrame, band: tuple[float, float]) -> str:
                 "yes" if c is not None and band[0] - 1e-9 <= c <= band[1] + 1e-9 else "no",
                 num(r.get("macs_ratio"), ".3f"),
                 num(r["accuracy"], ".2%"),
-                num(r["reward"], ".2%"),
+                num(r["reward"], REWARD_SPEC),
                 esc(r["status"]),
             ]
         )

@@ -13,7 +13,7 @@ import math
 from typing import TYPE_CHECKING, Any
 
 from results.coefficients import coefficient_trials, constraint_band, scaling_comparison, winner
-from results.formatting import duration, number
+from results.formatting import REWARD_SPEC, duration, number
 from results.leaderboard import leaderboard, rank_column
 from results.pareto import pareto_front
 from results.stats import choice_stats, search_cost
@@ -145,7 +145,7 @@ def _leaderboard_table(frame: pd.DataFrame, k: int) -> Any:
         table.add_row(
             str(row["rank"]),
             f"{row['number']}{' B0' if row['role'] == 'reference' else ''}",
-            number(row["reward"], ".2%"),
+            number(row["reward"], REWARD_SPEC),
             number(row["accuracy"], ".2%"),
             _mega(row["macs"]),
             _mega(row["params"], ".2f"),
@@ -176,7 +176,7 @@ def _pareto_table(frame: pd.DataFrame) -> Any:
             str(row["number"]),
             _mega(row["macs"]),
             number(row["accuracy"], ".2%"),
-            number(row["reward"], ".2%"),
+            number(row["reward"], REWARD_SPEC),
             compact_stages(row["arch_code"]),
         )
     return table
@@ -257,7 +257,7 @@ def _coefficients_tables(frame: pd.DataFrame, study: optuna.Study) -> list[Any]:
             number(row["accuracy"], ".2%"),
         ]
         if with_reward:
-            cells.append(number(row["reward"], ".2%"))
+            cells.append(number(row["reward"], REWARD_SPEC))
         table.add_row(*cells, row["status"])
     out = [table]
     comparison = scaling_comparison(frame, band)

@@ -236,6 +236,7 @@ def open_study(config: SearchConfig, storage: optuna.storages.BaseStorage | str)
             )
         except ValueError as exc:  # an existing study with other directions
             raise UserError(f"study {config.study_name!r} cannot be resumed here: {exc}") from None
+    name_metrics(study, config.multi_objective)
     attrs = study.user_attrs
     kind = attrs.get(KIND_KEY)
     if kind is None and not study.get_trials(deepcopy=False):
@@ -264,6 +265,19 @@ def open_study(config: SearchConfig, storage: optuna.storages.BaseStorage | str)
         if DATA_FINGERPRINT_KEY not in attrs:  # a study from before fingerprints: pinned from now on
             study.set_user_attr(DATA_FINGERPRINT_KEY, config.data_fingerprint)
     return study
+
+
+def name_metrics(study: optuna.Study, multi_objective: bool) -> None:
+    """Name the objectives (optuna-dashboard shows them instead of "Objective 0"): the scalar
+    ``reward``, or ``accuracy`` and ``macs`` for the two-objective (nsga2) search."""
+    from optuna.exceptions import ExperimentalWarning
+
+    names = ["accuracy", "macs"] if multi_objective else ["reward"]
+    if study.metric_names == names:
+        return
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ExperimentalWarning)
+        study.set_metric_names(names)
 
 
 def enqueue_reference(study: optuna.Study, space: SearchSpace) -> bool:
