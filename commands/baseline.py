@@ -140,6 +140,8 @@ class Prepared:
     storage: Any
     load_s: float
     quiet: bool = False
+    #: runs/<study>/trials.jsonl: one JSON line per finished trial, appended as the run goes
+    trial_log: Path | None = None
 
 
 def prepare(args: argparse.Namespace, checked: Checked) -> Prepared:
@@ -183,7 +185,10 @@ def prepare(args: argparse.Namespace, checked: Checked) -> Prepared:
         band=band,
         data_fingerprint=fingerprint(args.dataset, data),
     )
-    return Prepared(config, data, proxy, device, storage, time.monotonic() - loading, args.quiet)
+    return Prepared(
+        config, data, proxy, device, storage, time.monotonic() - loading, args.quiet,
+        checked.out_dir / "trials.jsonl",
+    )  # fmt: skip
 
 
 def describe(console: Console, prep: Prepared, shown: str) -> None:
@@ -220,6 +225,7 @@ def search(console: Console, prep: Prepared, shown: str) -> tuple[SearchOutcome,
     from nas.search.driver import open_study, run_search
     from nas.search.progress import LiveDisplay
     from nas.studies.records import is_trained
+    from nas.studies.trial_log import TrialLog
     from nas.training.trainer import evaluate
 
     config, storage = prep.config, prep.storage
@@ -236,8 +242,9 @@ def search(console: Console, prep: Prepared, shown: str) -> tuple[SearchOutcome,
         with display:
             if already:
                 display.seed_from(open_study(config, storage))
+            logs = [TrialLog(prep.trial_log)] if prep.trial_log is not None else []
             outcome = run_search(
-                config, evaluator, storage, on_event=display.on_event, callbacks=[display.on_trial]
+                config, evaluator, storage, on_event=display.on_event, callbacks=[display.on_trial, *logs]
             )
     except KeyboardInterrupt:
         console.print(f"interrupted: finished trials are saved in {shown}; rerun the same command to resume")

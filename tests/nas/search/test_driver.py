@@ -426,3 +426,19 @@ def test_nan_candidates_fail_with_their_reason_and_use_budget(tiny):
         assert trial.user_attrs["reason"] == "nan loss"
         assert trial.user_attrs["accuracy"] is None and trial.user_attrs["reward"] is None
     assert outcome.trained == 2 == len(evaluator.calls)
+
+
+def test_trials_jsonl_grows_trial_by_trial(tiny):
+    from nas.studies.trial_log import read_trial_log
+
+    assert cli.main([*tiny["args"], "--n-trials", "2", "--quiet"]) == 0
+    log = tiny["dir"] / "runs" / "tiny" / "trials.jsonl"
+    records = read_trial_log(log)
+    study = load(tiny)
+    finished_numbers = [t.number for t in finished(study)]
+    assert [r["number"] for r in records] == finished_numbers
+    first = records[0]
+    assert first["study"] == "tiny" and first["user_attrs"]["role"] == "reference"
+    assert first["user_attrs"]["arch_code"] == study.trials[0].user_attrs["arch_code"]
+    assert cli.main([*tiny["args"], "--n-trials", "3", "--quiet"]) == 0  # a resumed run appends
+    assert len(read_trial_log(log)) == len(finished(load(tiny))) > len(records)
