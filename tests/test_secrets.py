@@ -256,3 +256,90 @@ def test_a_cli_error_with_a_raw_at_in_the_password_is_masked(capsys):
     err = capsys.readouterr().err
     assert "pa@ss" not in err and "ss word" not in err
     assert "u:***@127.0.0.1" in err
+
+
+# -- every password form against the real server ----------------------------------------------------
+
+
+def _role_with_a_hard_password(postgres_url: str) -> tuple[str, str]:
+    """A role whose password holds ``@``, a space, ``/``, ``?`` and ``%`` on the throwaway server."""
+    import secrets as token
+
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    url = make_url(postgres_url)
+    role, password = f"r{token.token_hex(4)}", f"p@ss w/rd?%{token.token_hex(6)}"
+    with psycopg.connect(
+        host=url.host, port=url.port, user=url.username, password=url.password, dbname=url.database
+    ) as conn:
+        conn.autocommit = True
+        conn.execute(f"CREATE ROLE {role} LOGIN PASSWORD '{password}'")
+        conn.execute(f'GRANT ALL ON DATABASE "{url.database}" TO {role}')
+        conn.execute(f"GRANT ALL ON SCHEMA public TO {role}")
+    return role, password
+
+
+@pytest.mark.slow
+@pytest.mark.postgres
+@pytest.mark.parametrize("form", ["query", "percent-encoded", "raw"])
+def test_every_password_form_stays_out_of_output_files_and_reports(
+    form, postgres_url, tmp_path, capsys, monkeypatch
+):
+    """Each way a password is written into --storage, on the real server: a search (or its refusal),
+    the reports in every format; the secret is not in stdout, stderr or any file under the folder."""
+    from urllib.parse import quote
+
+    from sqlalchemy.engine import make_url
+
+    role, secret = _role_with_a_hard_password(postgres_url)
+    url = make_url(postgres_url)
+    where = f"127.0.0.1:{url.port}/{url.database}"
+    storage = {
+        "query": f"postgresql+psycopg://{role}@{where}?password={quote(secret, safe='')}",
+        "percent-encoded": f"postgresql+psycopg://{role}:{quote(secret, safe='')}@{where}",
+        "raw": f"postgresql+psycopg://{role}:{secret}@{where}",  # unparseable: must fail masked
+    }[form]
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("OMP_NUM_THREADS", "1")
+    (tmp_path / "space.yaml").write_text(TINY_SPACE)
+    (tmp_path / "proxy.yaml").write_text(TINY_PROXY)
+    base = [
+        "baseline",
+        "--space",
+        "space.yaml",
+        "--proxy",
+        "proxy.yaml",
+        "--dataset",
+        SYNTH,
+        "--device",
+        "cpu",
+    ]
+    base += ["--target-flops", "300K", "--search-resolution", "32", "--n-trials", "1", "--study", "b"]
+    code = cli.main([*base, "--storage", storage, "--out", "runs"])
+    assert code == (2 if form == "raw" else 0)
+    if code == 0:
+        for fmt in ("table", "csv", "json", "html"):
+            assert (
+                cli.main(
+                    [
+                        "report",
+                        "--storage",
+                        storage,
+                        "--study",
+                        "b",
+                        "--format",
+                        fmt,
+                        "--out",
+                        f"runs/r.{fmt}",
+                    ]
+                )
+                == 0
+            )
+        assert cli.main(["report", "--storage", storage]) == 0
+        assert (tmp_path / "runs" / "b" / "report.html").exists()
+    printed = "".join(c for c in capsys.readouterr())
+    pieces = {secret, quote(secret, safe=""), *(p for p in secret.split("@") if len(p) >= 4)}
+    for piece in pieces:
+        assert piece not in printed, piece
+        assert not files_containing(tmp_path, piece)

@@ -80,6 +80,9 @@ def _mask_userinfo(token: str) -> str:
     user, colon, secret = userinfo.partition(":")
     if not colon or not secret or any(c.isspace() for c in user):
         return token
+    # A password holding "/", "?" or "#" ends urlsplit's authority early, before a later "@":
+    # the password then runs to the last "@" of the URL (hiding too much beats showing a secret).
+    userinfo = rest.rpartition("@")[0]
     return token[:head_len] + f"{user}:{MASK}@" + rest[len(userinfo) + 1 :]
 
 
