@@ -41,14 +41,20 @@ from nas.studies.records import (
     CREATED_BY,
     CREATED_BY_KEY,
     DATA_FINGERPRINT_KEY,
+    FIDELITY_STANDALONE,
+    FIDELITY_SUPERNET,
     KIND_BASELINE,
     KIND_KEY,
     REWARD,
     ROLE,
     ROLE_REFERENCE,
     SETTINGS_KEY,
+    STRATEGY,
+    SUPERNET,
+    fidelity_of,
     is_free,
     is_trained,
+    search_fidelity,
 )
 from nas.training.proxy import ProxyConfig
 from search_spaces.errors import UserError
@@ -106,19 +112,26 @@ def is_feasible(trial: FrozenTrial) -> bool:
 
 
 def ranked(study: optuna.Study) -> list[FrozenTrial]:
-    """Trained, complete, in-band trials with a reward, best first (duplicates left out)."""
+    """Trained, complete, in-band trials with a reward, best first (duplicates left out), of the
+    fidelity the search judged with."""
+    fidelity = search_fidelity(study.user_attrs)
     rows = [
         t
         for t in study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
-        if t.user_attrs.get(REWARD) is not None and is_feasible(t) and not is_free(t)
+        if t.user_attrs.get(REWARD) is not None
+        and is_feasible(t)
+        and not is_free(t)
+        and fidelity_of(t) == fidelity
     ]
     return sorted(rows, key=lambda t: (-float(t.user_attrs[REWARD]), t.number))
 
 
 def reference_trial(study: optuna.Study) -> FrozenTrial | None:
+    fidelity = search_fidelity(study.user_attrs)
     for trial in study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,)):
         if trial.user_attrs.get(ROLE) == ROLE_REFERENCE and trial.user_attrs.get(REWARD) is not None:
-            return trial
+            if fidelity_of(trial) == fidelity:
+                return trial
     return None
 
 
@@ -174,6 +187,14 @@ class SearchConfig:
     free_factor: int = 20
     #: What data trials are judged on (nas.data.fingerprint); a resume on other data is refused.
     data_fingerprint: dict[str, Any] | None = field(default=None, compare=False, hash=False)
+    #: ``standalone`` (train every candidate) or ``oneshot`` (score on a supernet, whose store
+    #: settings are ``supernet``); both are part of a oneshot study's settings.
+    strategy: str = "standalone"
+    supernet: dict[str, Any] | None = field(default=None, compare=False, hash=False)
+
+    @property
+    def fidelity(self) -> str:
+        return FIDELITY_SUPERNET if self.strategy == "oneshot" else FIDELITY_STANDALONE
 
     @property
     def multi_objective(self) -> bool:
@@ -184,7 +205,7 @@ class SearchConfig:
         return Reward.make(self.target, self.reward_kind, self.w)
 
     def settings(self) -> dict[str, Any]:
-        return study_settings(
+        settings = study_settings(
             target=self.target,
             space=self.space,
             dataset=self.dataset,
@@ -196,6 +217,10 @@ class SearchConfig:
             num_classes=self.num_classes,
             in_channels=self.in_channels,
         )
+        if self.strategy == "oneshot":  # stand-alone studies keep the settings they always had
+            settings[STRATEGY] = "oneshot"
+            settings[SUPERNET] = dict(self.supernet or {})
+        return settings
 
 
 @dataclass
@@ -319,6 +344,7 @@ def run_search(
             multi_objective=config.multi_objective,
             epochs=int(config.proxy.epochs),
             on_event=on_event,
+            fidelity=config.fidelity,
         )
         # Many workers share the study: the budget is global and exact (nas.studies.workers).
         from nas.studies.workers import optimize_shared

@@ -45,12 +45,16 @@ from nas.search.reward import Reward, format_flops
 from nas.studies.records import (
     ACCURACY,
     ARCH_CODE,
+    FIDELITIES,
+    FIDELITY_STANDALONE,
     REASON,
     REWARD,
     ROLE,
     ROLE_CANDIDATE,
+    ROLE_PROMOTED,
     ROLE_REFERENCE,
     failure_reason,
+    fidelity_of,
     is_free_reason,
 )
 from nas.training.evaluation import EvalLike
@@ -113,7 +117,9 @@ class Objective:
     """Callable objective for ``study.optimize``; see the module docstring for the steps.
 
     ``on_event(kind, payload)`` (optional) hears ``"epoch"`` and ``"trial"`` events for live
-    progress; the driver owns the display.
+    progress; the driver owns the display. ``fidelity`` says how ``evaluator`` measures accuracy
+    (``standalone`` training or ``supernet`` scoring, :mod:`nas.studies.records`); every trial
+    records it, and a duplicate is served only from a trial of the same fidelity.
     """
 
     def __init__(
@@ -128,7 +134,11 @@ class Objective:
         multi_objective: bool = False,
         epochs: int | None = None,
         on_event: Callable[[str, dict[str, Any]], None] | None = None,
+        fidelity: str = FIDELITY_STANDALONE,
     ) -> None:
+        if fidelity not in FIDELITIES:
+            raise ValueError(f"fidelity must be one of {', '.join(FIDELITIES)}, got {fidelity!r}")
+        self.fidelity = fidelity
         self.space = space
         self.reward = reward
         self.band = band
@@ -159,7 +169,7 @@ class Objective:
             # A retried trial (worker died) inherits its constraint: same params, same value.
             warnings.filterwarnings("ignore", message="The constraint value is ignored")
             trial.set_constraint(CONSTRAINT, violation)
-        record(trial, role=role, arch_code=code, macs=cost.macs, params=cost.params)
+        record(trial, role=role, arch_code=code, macs=cost.macs, params=cost.params, fidelity=self.fidelity)
         idle = dict(epochs_run=0, wall_s=0.0, images_per_s=0.0, device="", curve=[])
 
         if violation > 0 and role != ROLE_REFERENCE:
@@ -169,7 +179,7 @@ class Objective:
             self._emit("trial", number=trial.number, reason=reason, macs=cost.macs)
             return self._value(0.0, 0.0, cost.macs)
 
-        original = self._trained_twin(trial, code)
+        original = self._trained_twin(trial, code, self.fidelity)
         if original is not None:
             reason = f"duplicate of trial {original.number}"
             attrs = original.user_attrs
@@ -228,11 +238,15 @@ class Objective:
         return (math.nan, math.nan) if self.multi_objective else math.nan
 
     @staticmethod
-    def _trained_twin(trial: optuna.trial.Trial, code: str) -> optuna.trial.FrozenTrial | None:
-        """The earliest finished trial that trained (or pruned) the same architecture."""
+    def _trained_twin(
+        trial: optuna.trial.Trial, code: str, fidelity: str = FIDELITY_STANDALONE
+    ) -> optuna.trial.FrozenTrial | None:
+        """The earliest finished trial that judged (or pruned) the same architecture the same way."""
         for other in trial.study.get_trials(deepcopy=False, states=(TrialState.COMPLETE, TrialState.PRUNED)):
             attrs = other.user_attrs
             if other.number == trial.number or attrs.get(ARCH_CODE) != code:
+                continue
+            if fidelity_of(other) != fidelity or attrs.get(ROLE) == ROLE_PROMOTED:
                 continue
             if is_free_reason(attrs.get(REASON)):
                 continue

@@ -15,7 +15,8 @@ or why a training run failed (NaN loss, out of memory).
 
 from __future__ import annotations
 
-from typing import Final
+from collections.abc import Mapping
+from typing import Any, Final
 
 from optuna.trial import FrozenTrial, TrialState
 
@@ -34,6 +35,12 @@ KIND_COEFFICIENTS: Final = "coefficients"
 KIND_SWEEP: Final = "sweep"
 
 # -- keys inside the study's ``settings`` ----------------------------------------------------------
+#: ``oneshot`` when candidates were scored on a supernet (absent: stand-alone training).
+STRATEGY: Final = "strategy"
+#: The one-shot supernet's store settings (:mod:`nas.oneshot.store`) a oneshot study was scored on.
+SUPERNET: Final = "supernet"
+#: Study attribute: per-epoch metrics of the supernet a oneshot study was scored on.
+SUPERNET_HISTORY_KEY: Final = "supernet_history"
 #: The baseline search's FLOPs target T in multiply-adds.
 TARGET_FLOPS: Final = "target_flops"
 #: The coefficient search's alpha * beta^2 * gamma^2 target and its tolerance (EfficientNet Eq. 3).
@@ -55,6 +62,15 @@ IMAGES_PER_S: Final = "images_per_s"
 DEVICE: Final = "device"
 CURVE: Final = "curve"
 WORKER: Final = "worker"
+#: How a trial's accuracy was measured: :data:`FIDELITY_SUPERNET` (inherited weights of the
+#: one-shot supernet, BN recalibrated) or :data:`FIDELITY_STANDALONE` (trained from scratch on the
+#: proxy). A trial without the key is stand-alone (studies from before one-shot search).
+FIDELITY: Final = "fidelity"
+FIDELITY_SUPERNET: Final = "supernet"
+FIDELITY_STANDALONE: Final = "standalone"
+FIDELITIES: Final = (FIDELITY_SUPERNET, FIDELITY_STANDALONE)
+#: The training seed of a promoted (stand-alone, repeated) trial.
+SEED: Final = "seed"
 #: Coefficient trials (EfficientNet Eq. 3): the grid point and the MACs it realises.
 ALPHA: Final = "alpha"
 BETA: Final = "beta"
@@ -67,6 +83,8 @@ COEFFICIENT_KEYS: Final = (ALPHA, BETA, GAMMA, PHI, CONSTRAINT, MACS_RATIO)
 # -- roles -----------------------------------------------------------------------------------------
 ROLE_REFERENCE: Final = "reference"
 ROLE_CANDIDATE: Final = "candidate"
+#: A supernet-scored candidate retrained stand-alone over several seeds (``--promote``).
+ROLE_PROMOTED: Final = "promoted"
 ROLE_COEFFICIENTS: Final = "coefficients"
 ROLE_SWEEP: Final = "sweep"
 
@@ -123,3 +141,15 @@ def trial_status(state: str, reason: str) -> str:
     if reason.startswith(DUPLICATE):
         return DUPLICATE
     return {"fail": "failed"}.get(state, state)
+
+
+def fidelity_of(trial: FrozenTrial) -> str:
+    """How ``trial``'s accuracy was measured (stand-alone when not recorded)."""
+    return str(trial.user_attrs.get(FIDELITY) or FIDELITY_STANDALONE)
+
+
+def search_fidelity(study_attrs: Mapping[str, Any]) -> str:
+    """How a baseline study's search judged candidates, from its user attrs: ``supernet`` for a
+    oneshot study (whose promoted trials are stand-alone and ranked apart), else stand-alone."""
+    settings = study_attrs.get(SETTINGS_KEY) or {}
+    return FIDELITY_SUPERNET if settings.get(STRATEGY) == "oneshot" else FIDELITY_STANDALONE
