@@ -261,7 +261,6 @@ def open_study(config: SearchConfig, storage: optuna.storages.BaseStorage | str)
             )
         except ValueError as exc:  # an existing study with other directions
             raise UserError(f"study {config.study_name!r} cannot be resumed here: {exc}") from None
-    name_metrics(study, config.multi_objective)
     attrs = study.user_attrs
     kind = attrs.get(KIND_KEY)
     if kind is None and not study.get_trials(deepcopy=False):
@@ -272,6 +271,7 @@ def open_study(config: SearchConfig, storage: optuna.storages.BaseStorage | str)
             study.set_user_attr(DATA_FINGERPRINT_KEY, config.data_fingerprint)
         study.set_user_attr(CREATED_BY_KEY, CREATED_BY)
         study.set_user_attr(KIND_KEY, KIND_BASELINE)
+        name_metrics(study, config.multi_objective)
         return study
     if kind != KIND_BASELINE:
         raise UserError(
@@ -289,6 +289,7 @@ def open_study(config: SearchConfig, storage: optuna.storages.BaseStorage | str)
         check_same(attrs.get(DATA_FINGERPRINT_KEY), config.data_fingerprint, config.study_name)
         if DATA_FINGERPRINT_KEY not in attrs:  # a study from before fingerprints: pinned from now on
             study.set_user_attr(DATA_FINGERPRINT_KEY, config.data_fingerprint)
+    name_metrics(study, config.multi_objective)  # after the checks: a refused study is left as it was
     return study
 
 
