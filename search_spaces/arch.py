@@ -13,7 +13,9 @@ projection shortcut, MobileNetV1's plain separable conv, a stem max-pool, no hea
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from typing import TypedDict, Unpack
 
 from search_spaces.errors import SpecError
 
@@ -106,7 +108,29 @@ def check_activation(name: str) -> None:
         raise SpecError(f"unknown activation {name!r}; expected one of {', '.join(ACTIVATIONS)}")
 
 
-def skip_fields(skip_op: str) -> dict[str, object]:
+class SkipFields(TypedDict):
+    """The two :class:`StageSpec` fields a skip op name sets."""
+
+    skip: bool
+    shortcut: str
+
+
+class StageChanges(TypedDict, total=False):
+    """Any of :class:`StageSpec`'s fields, for :func:`replace_stage`."""
+
+    op: str
+    kernel: int
+    stride: int
+    expansion: int
+    se_ratio: float
+    skip: bool
+    out_channels: int
+    layers: int
+    activation: str
+    shortcut: str
+
+
+def skip_fields(skip_op: str) -> SkipFields:
     """The ``skip``/``shortcut`` fields of a skip op name (``identity``, ``pooling``, ``none``...)."""
     if skip_op not in SKIP_OPS:
         raise SpecError(f"unknown skip op {skip_op!r}; expected one of {', '.join(SKIP_OPS)}")
@@ -171,12 +195,12 @@ class ArchSpec:
         """Total number of blocks (sum of stage layers): the stochastic-depth denominator."""
         return sum(stage.layers for stage in self.stages)
 
-    def with_stages(self, stages: tuple[StageSpec, ...] | list[StageSpec]) -> ArchSpec:
+    def with_stages(self, stages: Sequence[StageSpec]) -> ArchSpec:
         """A copy with other stages (everything else unchanged)."""
         return replace(self, stages=tuple(stages))
 
 
-def replace_stage(stage: StageSpec, **changes: object) -> StageSpec:
+def replace_stage(stage: StageSpec, **changes: Unpack[StageChanges]) -> StageSpec:
     """``dataclasses.replace`` for a stage, re-validated."""
     return replace(stage, **changes)
 
@@ -191,6 +215,8 @@ __all__ = [
     "SKIP_OPS",
     "STRIDES",
     "ArchSpec",
+    "SkipFields",
+    "StageChanges",
     "StageSpec",
     "check_activation",
     "replace_stage",

@@ -145,7 +145,7 @@ def stage_from_dict(data: Any, where: str = "stage", activation: str = "silu") -
         for key, kind in _STAGE_KEYS.items()
         if key != "skip"
     }
-    return StageSpec(**kwargs, **skip_fields(skip))  # type: ignore[arg-type]
+    return StageSpec(**kwargs, **skip_fields(skip))
 
 
 def arch_from_dict(data: Any) -> ArchSpec:

@@ -26,6 +26,8 @@ place shared with the cost model.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
@@ -244,7 +246,7 @@ class Bottleneck(_Block):
         super().__init__(plan, nn.Sequential(*layers), post=make_activation(act))
 
 
-BLOCKS: dict[str, type[_Block]] = {
+BLOCKS: dict[str, Callable[[BlockPlan], _Block]] = {
     "mbconv": MBConv,
     "dsconv": DSConv,
     "conv": ConvBlock,

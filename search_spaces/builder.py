@@ -29,11 +29,12 @@ class EffNet(nn.Module):
         check_io(num_classes, in_channels)
         self.arch = arch
         plans = block_plans(arch)
-        stem: nn.Module = ConvBNAct(
+        conv = ConvBNAct(
             in_channels, arch.stem_channels, arch.stem_kernel, arch.stem_stride, activation=arch.activation
         )
+        stem: nn.Module = conv
         if arch.stem_pool:
-            stem = nn.Sequential(*stem, nn.MaxPool2d(3, stride=2, padding=1))
+            stem = nn.Sequential(*conv, nn.MaxPool2d(3, stride=2, padding=1))
         stages: list[nn.Module] = []
         start = 0
         for stage in arch.stages:

@@ -73,7 +73,7 @@ def stage_from_code(code: str) -> StageSpec:
         out_channels=int(match["out"]),
         layers=int(match["layers"]),
         activation=match["act"] or "silu",
-        **skip_fields(_SUFFIX_SKIP.get(match["skip"] or "", "identity")),  # type: ignore[arg-type]
+        **skip_fields(_SUFFIX_SKIP.get(match["skip"] or "", "identity")),
     )
 
 

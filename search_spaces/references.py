@@ -61,7 +61,14 @@ def mobilenet_v1() -> ArchSpec:
 @cache
 def mobilenet_v2() -> ArchSpec:
     """MobileNetV2 1.0 (Sandler et al. 2018, Table 2), as torchvision builds it."""
-    rows = ((1, 16, 1, 1), (6, 24, 2, 2), (6, 32, 3, 2), (6, 64, 4, 2), (6, 96, 3, 1), (6, 160, 3, 2))
+    rows: tuple[tuple[int, int, int, int], ...] = (
+        (1, 16, 1, 1),
+        (6, 24, 2, 2),
+        (6, 32, 3, 2),
+        (6, 64, 4, 2),
+        (6, 96, 3, 1),
+        (6, 160, 3, 2),
+    )
     rows += ((6, 320, 1, 1),)
     return ArchSpec(
         stages=tuple(_stage("mbconv", c, n, s, t, activation="relu6") for t, c, n, s in rows),

@@ -183,7 +183,7 @@ class SearchSpace:
                     out_channels=int(filters),
                     layers=int(layers),
                     activation=choice.reference.activation,
-                    **skip_fields(str(skip)),  # type: ignore[arg-type]
+                    **skip_fields(str(skip)),
                 )
             )
         return self.reference.with_stages(stages)
@@ -205,7 +205,7 @@ class SearchSpace:
                     out_channels=int(params[prefix + "filters"]),
                     layers=int(params[prefix + "layers"]),
                     activation=choice.reference.activation,
-                    **skip_fields(str(params[prefix + "skip"])),  # type: ignore[arg-type]
+                    **skip_fields(str(params[prefix + "skip"])),
                 )
             except KeyError as exc:
                 raise SpaceError(f"parameters lack {exc.args[0]!r} of search space {self.name}") from None
@@ -304,7 +304,7 @@ class SearchSpace:
                         out_channels=pick(choice.channels),
                         layers=pick(choice.layers),
                         activation=choice.reference.activation,
-                        **skip_fields(choice.skips[0]),  # type: ignore[arg-type]
+                        **skip_fields(choice.skips[0]),
                     )
                 )
             arch = self.reference.with_stages(stages)
@@ -321,6 +321,8 @@ class SearchSpace:
                     macs = parts[index + 1].cost.macs  # parts: stem, stage1..N, head, classifier
                     if best_macs is None or better(macs, best_macs):
                         best_stage, best_macs = stage, macs
+                if best_stage is None:
+                    raise SpaceError(f"stage {index + 1} of search space {self.name} offers no op")
                 arch = arch.with_stages(arch.stages[:index] + (best_stage,) + arch.stages[index + 1 :])
             return arch
 

@@ -243,7 +243,7 @@ def load_space(path: str | Path | None = None) -> SearchSpace:
     """Read a search space: ``None`` or ``mnasnet`` is the packaged MnasNet space, a name of
     :data:`PACKAGED_SPACES` that packaged space, else a YAML file."""
     name = packaged_name(path)
-    if name is not None:
+    if name is not None or path is None:  # packaged_name(None) is the default space's name
         source, base = f"{name}.yaml", None
         data = parse_yaml(builtin_yaml(source), source, SpaceError)
     else:

@@ -66,7 +66,7 @@ class _LimitedLoader(yaml.SafeLoader):
         self._aliases = 0
         self._open_anchors: list[str | None] = []
 
-    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node:  # type: ignore[override]
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node:
         event = self.peek_event()
         if isinstance(event, yaml.AliasEvent):
             self._aliases += 1
