@@ -87,7 +87,7 @@ def load_dataset(
         classes, num_classes = FMNIST_CLASSES, 10
     else:
         train_x, train_y, test_x, test_y, source, classes = load_cifar(canonical, data_dir)
-        num_classes = CIFAR_SPECS[canonical]["classes"]
+        num_classes = CIFAR_SPECS[canonical].classes
     tx, ty, vx, vy = carve_validation(train_x, train_y, val_size, seed)
     return Splits(
         train_x=tx,

@@ -43,6 +43,14 @@ def _idx_file(directory: Path, base: str) -> Path | None:
     return None
 
 
+def _read_part(directory: Path, base: str) -> np.ndarray:
+    """One of the four arrays from a directory :func:`find_fmnist_dir` chose."""
+    file = _idx_file(directory, base)
+    if file is None:
+        raise UserError(f"{directory}: no {base}[.gz] file")
+    return read_idx(file)
+
+
 def find_fmnist_dir(root: Path) -> Path | None:
     """The directory under ``root`` holding the four IDX files (plain layout or torchvision's)."""
     for candidate in (root, root / "fashion-mnist", root / "FashionMNIST" / "raw", root / "fashion_mnist"):
@@ -70,7 +78,7 @@ def load_fashion_mnist(data_dir: str | None = None) -> tuple[Tensor, Tensor, Ten
         "t10k-labels-idx1-ubyte.gz."
     )
     directory, source = resolve_dir("fashion-mnist", data_dir, find_fmnist_dir, _download_fmnist, how)
-    arrays = {key: read_idx(_idx_file(directory, base)) for key, base in FMNIST_FILES.items()}  # type: ignore[arg-type]
+    arrays = {key: _read_part(directory, base) for key, base in FMNIST_FILES.items()}
     for part in ("train", "test"):
         x, y = arrays[f"{part}_x"], arrays[f"{part}_y"]
         if x.ndim != 3 or y.ndim != 1 or x.shape[0] != y.shape[0]:
