@@ -164,7 +164,8 @@ def _setup(
     if proxy.zero_init:
         zero_init_(model)
     memory_format = torch.channels_last if proxy.channels_last else torch.contiguous_format
-    model = model.to(dev, memory_format=memory_format)
+    # Module.to's stub overloads omit memory_format, which Module.to accepts (and documents)
+    model = model.to(dev, memory_format=memory_format)  # type: ignore[call-overload]
     model.train()
     if holder is not None:
         holder.update(model=model, data=dd, amp=amp, channels_last=proxy.channels_last)

@@ -40,7 +40,7 @@ class ProxyOptimizer:
         nesterov: bool = True,
         weight_decay: float = 0.0,
     ) -> None:
-        self.params = [p for p in model.parameters() if p.requires_grad]
+        self.params: list[Tensor] = [p for p in model.parameters() if p.requires_grad]
         if not self.params:
             raise ValueError("model has no trainable parameters")
         device = self.params[0].device
@@ -49,7 +49,7 @@ class ProxyOptimizer:
         self.nesterov = bool(nesterov)
         self.weight_decay = float(weight_decay)
         self.decay_index = [i for i, p in enumerate(self.params) if p.ndim > 1]
-        self.decay_params = [self.params[i] for i in self.decay_index]
+        self.decay_params: list[Tensor] = [self.params[i] for i in self.decay_index]
         #: Current learning rate, written by the schedule before every step.
         self.lr = torch.zeros((), dtype=torch.float32, device=device)
         self.step_count = torch.zeros((), dtype=torch.float32, device=device)
@@ -71,13 +71,8 @@ class ProxyOptimizer:
             p.grad = None
 
     def _grads(self) -> list[Tensor]:
-        grads = [p.grad for p in self.params]
-        if any(g is None for g in grads):
-            # A parameter unused in forward (cannot happen in our networks, but be safe).
-            grads = [
-                g if g is not None else torch.zeros_like(p) for g, p in zip(grads, self.params, strict=True)
-            ]
-        return grads  # type: ignore[return-value]
+        # zeros for a parameter unused in forward (cannot happen in our networks, but be safe)
+        return [p.grad if p.grad is not None else torch.zeros_like(p) for p in self.params]
 
     @torch.no_grad()
     def step(self) -> None:
@@ -100,6 +95,7 @@ class ProxyOptimizer:
         self._l2(grads)
         torch._foreach_mul_(self.buf, self.momentum)
         torch._foreach_add_(self.buf, grads)
+        update: list[Tensor] | tuple[Tensor, ...]
         if self.nesterov:
             torch._foreach_add_(grads, self.buf, alpha=self.momentum)
             torch._foreach_mul_(grads, self.lr)

@@ -73,8 +73,9 @@ def zero_init_(model: nn.Module) -> None:
     """
     with torch.no_grad():
         for module in model.modules():
-            if getattr(module, "residual", False) and isinstance(getattr(module, "body", None), nn.Module):
-                norms = [m for m in module.body.modules() if isinstance(m, nn.BatchNorm2d)]
+            body = getattr(module, "body", None)
+            if getattr(module, "residual", False) and isinstance(body, nn.Module):
+                norms = [m for m in body.modules() if isinstance(m, nn.BatchNorm2d)]
                 if norms:
                     norms[-1].weight.zero_()
         linears = [m for m in model.modules() if isinstance(m, nn.Linear)]

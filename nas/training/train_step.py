@@ -107,11 +107,13 @@ class GraphStep(Step):
                 self._capture(x, y)
             except Exception as exc:
                 return self._capture_failed(exc, x, y)
-        assert self.static_x is not None and self.static_y is not None and self.graph is not None
-        self.static_x.copy_(x)
-        self.static_y.copy_(y)
+        static_x, static_y, static_loss = self.static_x, self.static_y, self.static_loss
+        assert static_x is not None and static_y is not None and static_loss is not None
+        assert self.graph is not None
+        static_x.copy_(x)
+        static_y.copy_(y)
         self.graph.replay()
-        return self.static_loss  # type: ignore[return-value]
+        return static_loss
 
     def _capture_failed(self, exc: Exception, x: Tensor, y: Tensor) -> Tensor:
         """Out of memory propagates (the trainer reports ``oom``); anything else falls back to eager."""
