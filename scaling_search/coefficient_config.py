@@ -24,6 +24,7 @@ from nas.studies.records import INTERRUPTED as INTERRUPTED
 from nas.studies.records import KIND_COEFFICIENTS
 from nas.studies.records import ROLE_COEFFICIENTS as ROLE_COEFFICIENTS
 from nas.studies.records import ROLE_REFERENCE as ROLE_REFERENCE
+from nas.training.proxy import ProxyConfig
 from scaling_search.grid import TARGET, GridPoint
 from scaling_search.realised import DEFAULT_FLOPS_TOLERANCE, GridPlan, Network, plan_grid
 from scaling_search.scale import check_phi
@@ -76,7 +77,7 @@ class CoefficientConfig:
     base: ArchSpec
     phi: float
     dataset: str
-    proxy: Any  # nas.training.proxy.ProxyConfig: to_dict(), resolution, epochs
+    proxy: ProxyConfig
     num_classes: int
     in_channels: int
     grid_step: float = 0.05

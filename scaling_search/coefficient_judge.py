@@ -14,29 +14,39 @@ from typing import Any, Protocol
 
 from nas.studies.records import failure_reason
 from nas.training.evaluation import EvalLike
+from nas.training.proxy import ProxyConfig
 from scaling_search.coefficient_config import ROLE_REFERENCE, Candidate, CoefficientConfig
 from search_spaces.arch import ArchSpec
 from search_spaces.codes import arch_code
 
 #: ``evaluator(arch, proxy, seed, on_epoch) -> EvalResult``; the proxy's resolution is already set.
-Evaluator = Callable[[ArchSpec, Any, int, Callable[[int, float], bool]], EvalLike]
+Evaluator = Callable[[ArchSpec, ProxyConfig, int, Callable[[int, float], bool]], EvalLike]
 #: ``on_event(kind, payload)``: "start" (plan), "train" (one training run begins), "epoch", "trial".
 EventHook = Callable[[str, dict[str, Any]], None]
 
 
 class Trainable(Protocol):
-    """What :func:`judge` trains: a coefficient candidate or a sweep point."""
+    """What :func:`judge` trains: a coefficient candidate or a sweep point (frozen dataclasses,
+    hence read-only properties)."""
 
-    arch: ArchSpec
-    train_resolution: int
+    @property
+    def arch(self) -> ArchSpec: ...
+
+    @property
+    def train_resolution(self) -> int: ...
 
 
 class JudgeSettings(Protocol):
     """What :func:`judge` reads from a study's config: the proxy, the repeats and the first seed."""
 
-    proxy: Any
-    repeats: int
-    seed: int
+    @property
+    def proxy(self) -> ProxyConfig: ...
+
+    @property
+    def repeats(self) -> int: ...
+
+    @property
+    def seed(self) -> int: ...
 
 
 @dataclass(frozen=True)
@@ -89,7 +99,7 @@ def judge(
         bad = failed[0]
         reason = failure_reason(bad.status, bad.reason)
         return Judged(False, None, None, (), tuple(bad.curve), epochs, wall, _mean(speeds), device, reason)
-    accuracies = tuple(float(r.accuracy) for r in results)  # type: ignore[arg-type]
+    accuracies = tuple(float(r.accuracy) for r in results if r.accuracy is not None)  # none failed
     std = statistics.stdev(accuracies) if len(accuracies) > 1 else 0.0
     length = min(len(r.curve) for r in results)
     curve = tuple(statistics.fmean(float(r.curve[i]) for r in results) for i in range(length))

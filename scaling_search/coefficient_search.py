@@ -254,7 +254,7 @@ def _objective_body(
     record(trial, candidate, config, judged)
     if on_event:
         on_event("trial", {"candidate": candidate, "judged": judged, "number": trial.number})
-    return float(judged.accuracy) if judged.ok else float("nan")
+    return float(judged.accuracy) if judged.ok and judged.accuracy is not None else float("nan")
 
 
 __all__ = [

@@ -90,18 +90,32 @@ def onnx_exporter() -> str:
 def _export_onnx(model: Any, x: Any, path: Path, exporter: str) -> None:
     import torch
 
-    common = {"input_names": ["input"], "output_names": ["logits"]}
+    inputs, outputs = ["input"], ["logits"]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         if exporter == "dynamo":
             batch = torch.export.Dim("batch", min=1, max=65536)
             program = torch.onnx.export(
-                model, (x,), dynamo=True, dynamic_shapes=({0: batch},), verbose=False, **common
+                model,
+                (x,),
+                dynamo=True,
+                dynamic_shapes=({0: batch},),
+                verbose=False,
+                input_names=inputs,
+                output_names=outputs,
             )
+            if program is None:  # dynamo=True without a file always returns the program
+                raise RuntimeError("torch.onnx.export(dynamo=True) returned no ONNX program")
             program.save(str(path))
         else:
             torch.onnx.export(
-                model, (x,), str(path), dynamo=False, dynamic_axes={"input": {0: "batch"}}, **common
+                model,
+                (x,),
+                str(path),
+                dynamo=False,
+                dynamic_axes={"input": {0: "batch"}},
+                input_names=inputs,
+                output_names=outputs,
             )
 
 

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
+from nas.training.proxy import ProxyConfig
 from scaling_search.resize import TooLarge, scale_arch
 from search_spaces.arch import ArchSpec
 from search_spaces.codes import arch_code
@@ -109,7 +110,7 @@ class SweepConfig:
     dimension: str
     values: tuple[float, ...]
     dataset: str
-    proxy: Any  # nas.training.proxy.ProxyConfig
+    proxy: ProxyConfig
     num_classes: int
     in_channels: int
     repeats: int = 1
@@ -143,11 +144,12 @@ class SweepConfig:
         if self.dimension == "figure4":
             return [(series_name(d, r), w, d, r) for d, r in FIGURE4_SETTINGS for w in self.values]
         dims = ("width", "depth", "resolution") if self.dimension == "all" else (self.dimension,)
-        out = []
+        out: list[tuple[str, float, float, float]] = []
         for dim in dims:
             values = DEFAULT_VALUES[dim] if self.dimension == "all" else self.values
             for v in values:
-                out.append((dim, *(v if dim == d else 1.0 for d in ("width", "depth", "resolution"))))
+                width, depth, resolution = (v if dim == d else 1.0 for d in ("width", "depth", "resolution"))
+                out.append((dim, width, depth, resolution))
         return out
 
     def points(self) -> tuple[SweepPoint, ...]:

@@ -108,7 +108,7 @@ def run_sweep(
             record(trial, point, config, judged)
             if on_event:
                 on_event("trial", {"candidate": point, "judged": judged, "number": trial.number})
-            return float(judged.accuracy) if judged.ok else float("nan")
+            return float(judged.accuracy) if judged.ok and judged.accuracy is not None else float("nan")
 
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")

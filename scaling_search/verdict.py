@@ -107,9 +107,9 @@ def decide(
     others = [r for r in rows if r[0] != winner]
     runner_up = pick_winner(others) if winner is not None else None
     lead = None
-    if runner_up is not None:
-        score = {index: s for index, s, _ in rows}
-        lead = round(float(score[winner]) - float(score[runner_up]), _DIGITS)  # type: ignore[arg-type]
+    if winner is not None and runner_up is not None:
+        score = {index: s for index, s, _ in rows if s is not None}  # both have a score: they won
+        lead = round(float(score[winner]) - float(score[runner_up]), _DIGITS)
     return Verdict(rule, winner, runner_up, lead, pooled_spread(runs), int(repeats))
 
 
