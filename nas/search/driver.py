@@ -28,7 +28,7 @@ import time
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import optuna
 from optuna.trial import FrozenTrial, TrialState
@@ -245,7 +245,9 @@ def open_study(config: SearchConfig, storage: optuna.storages.BaseStorage | str)
     from optuna.exceptions import ExperimentalWarning
 
     wanted = config.settings()
-    directions = ["maximize", "minimize"] if config.multi_objective else ["maximize"]
+    directions: list[Literal["maximize", "minimize"]] = (
+        ["maximize", "minimize"] if config.multi_objective else ["maximize"]
+    )
     sampler = make_sampler(config.sampler, config.seed, config.n_trials)
     pruner = make_pruner(config.pruner, int(config.proxy.epochs))
     with warnings.catch_warnings():

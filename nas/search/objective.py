@@ -194,7 +194,7 @@ class Objective:
             if original.state == TrialState.PRUNED:
                 raise optuna.TrialPruned(reason)
             values = original.values
-            return tuple(values) if self.multi_objective else float(values[0])  # type: ignore[return-value]
+            return tuple(values) if self.multi_objective else float(values[0])
 
         stopped_by_pruner: list[int] = []
 
