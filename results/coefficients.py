@@ -150,6 +150,8 @@ def published_family() -> list[dict[str, Any]]:
     """B0–B7 as published (paper Table 2) and as released (torchvision)."""
     rows = []
     for model in official.OFFICIAL:
+        paper_params: float | None
+        paper_macs: float | None
         try:
             paper_params = official.printed_value(model.paper_params)
             paper_macs = official.printed_value(model.paper_flops)

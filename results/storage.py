@@ -161,8 +161,8 @@ def _study_info(storage: optuna.storages.BaseStorage, frozen: Any) -> StudyInfo:
         if finite:
             best = max(finite, key=lambda t: sign * t.values[0])
             best_value, best_trial = float(best.values[0]), best.number
-    accs = [t.user_attrs.get(ACCURACY) for t in complete]
-    accs = [float(a) for a in accs if isinstance(a, (int, float)) and math.isfinite(a)]
+    recorded = [t.user_attrs.get(ACCURACY) for t in complete]
+    accs = [float(a) for a in recorded if isinstance(a, (int, float)) and math.isfinite(a)]
     if accs:
         best_acc = max(accs)
     return StudyInfo(
