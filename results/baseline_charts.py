@@ -18,6 +18,7 @@ from results.chart_style import (
     hovers,
     layout,
     nums,
+    si_log_ticks,
 )
 from results.leaderboard import finished, rank_column
 from results.pareto import pareto_front
@@ -225,12 +226,13 @@ def _accuracy_macs_layout(fig: go.Figure, done: pd.DataFrame, span: tuple[float,
     accs = [a for a in nums(done["accuracy"], 100) if a is not None]
     pad = max((max(accs) - min(accs)) * 0.15, 0.5)
     log_x = span_hi / span_lo > 8
-    return layout(
+    unit = "log scale" if log_x else "millions"  # a log axis is labelled 100M, 200M, 1G
+    layout(
         fig,
         "Accuracy vs MACs: target, reward iso-lines, Pareto front",
         height=520,
         xaxis={
-            "title": {"text": "MACs (millions of conv+linear multiply-adds, at search resolution)"},
+            "title": {"text": f"MACs ({unit} of conv+linear multiply-adds, at search resolution)"},
             "type": "log" if log_x else "linear",
             "range": [math.log10(span_lo), math.log10(span_hi)] if log_x else [span_lo, span_hi],
         },
@@ -239,6 +241,7 @@ def _accuracy_macs_layout(fig: go.Figure, done: pd.DataFrame, span: tuple[float,
             "range": [min(accs) - pad, max(accs) + pad],
         },
     )
+    return si_log_ticks(fig, {"xaxis": 1e6})
 
 
 def accuracy_macs_figure(

@@ -16,6 +16,7 @@ import math
 from typing import TYPE_CHECKING, Any
 
 from results.formatting import REWARD_SPEC, number
+from search_spaces.notation import si_count
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     import pandas as pd
@@ -141,3 +142,81 @@ def isnan(value: Any) -> bool:
         return math.isnan(float(value))
     except (TypeError, ValueError):
         return True
+
+
+#: Tick mantissas per decade of a log axis, coarsest first: the first set that puts
+#: :data:`LEAST_TICKS` ticks inside the data range is used.
+LOG_MANTISSAS: tuple[tuple[float, ...], ...] = (
+    (1,),
+    (1, 2, 5),
+    (1, 1.5, 2, 3, 4, 5, 7),
+    (1, 1.2, 1.4, 1.6, 1.8, 2, 2.5, 3, 3.5, 4, 4.5, 5, 6, 7, 8, 9),
+)
+LEAST_TICKS = 4
+
+
+def log_tick_values(lo: float, hi: float) -> list[float]:
+    """Round tick positions between ``lo`` and ``hi`` (both > 0) for a log axis.
+
+    plotly's own log ticks label the minor ticks "2" and "5" beside "100M" and "1G", which reads
+    as 2 and 5 rather than 200M and 500M; every tick here is a round value that gets a full label.
+    """
+    if not (0 < lo <= hi and math.isfinite(hi)):
+        return []
+    first, last = math.floor(math.log10(lo)), math.floor(math.log10(hi))
+    most: list[float] = []
+    for mantissas in LOG_MANTISSAS:
+        ticks = [
+            value
+            for exponent in range(first, last + 1)
+            for value in (float(f"{k * 10.0**exponent:.6g}") for k in mantissas)
+            if lo * (1 - 1e-9) <= value <= hi * (1 + 1e-9)
+        ]
+        if len(ticks) >= LEAST_TICKS:
+            return ticks
+        most = ticks if len(ticks) > len(most) else most
+    if len(most) >= 2:
+        return most
+    return sorted({float(f"{lo:.3g}"), float(f"{hi:.3g}")})
+
+
+def _axis_values(fig: go.Figure, name: str) -> list[float]:
+    """Positive finite values every trace of ``fig`` draws on the axis ``name`` (``xaxis2``...)."""
+    letter, ref = name[0], name[0] + name[5:]
+    values: list[float] = []
+    for trace in fig.data:
+        if (getattr(trace, f"{letter}axis", None) or letter) != ref:
+            continue
+        for value in getattr(trace, letter, None) or ():
+            if isinstance(value, (int, float)) and math.isfinite(value) and value > 0:
+                values.append(float(value))
+    return values
+
+
+def si_log_ticks(fig: go.Figure, scales: dict[str, float]) -> go.Figure:
+    """Label the log axes named in ``scales`` with explicit round ticks in SI notation.
+
+    ``scales`` maps an axis (``xaxis``, ``yaxis2``...) to the unit its data are drawn in (``1e6``
+    for millions), so a tick at 200 on a MACs axis in millions reads ``200M``; an axis that
+    holds no data, or is not a log axis, is left alone.
+    """
+    for name, scale in scales.items():
+        axis = fig.layout[name]
+        if axis.type != "log":
+            continue
+        if axis.range is not None:
+            lo, hi = (10.0 ** float(end) for end in axis.range)
+        else:
+            values = _axis_values(fig, name)
+            if not values:
+                continue
+            lo, hi = min(values), max(values)
+        ticks = log_tick_values(lo, hi)
+        if ticks:
+            axis.update(
+                tickmode="array",
+                tickvals=ticks,
+                ticktext=[si_count(value * scale, ".3g") for value in ticks],
+                dtick=None,
+            )
+    return fig

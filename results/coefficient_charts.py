@@ -21,6 +21,7 @@ from results.chart_style import (
     isnan,
     layout,
     nums,
+    si_log_ticks,
 )
 from results.coefficients import (
     SINGLE_ROLES,
@@ -372,10 +373,9 @@ def family_figure(base: ArchSpec, coefficients: tuple[float, float, float], sour
     if published:
         _add_published(fig, published)
     fig.update_xaxes(title_text="compound coefficient φ", dtick=1)
-    fig.update_yaxes(
-        title_text="MACs (billions, conv+linear multiply-adds)", type="log", dtick="D2", row=1, col=1
-    )
-    fig.update_yaxes(title_text="parameters (millions)", type="log", dtick="D2", row=1, col=2)
+    fig.update_yaxes(title_text="MACs (conv+linear multiply-adds, log scale)", type="log", row=1, col=1)
+    fig.update_yaxes(title_text="parameters (log scale)", type="log", row=1, col=2)
+    si_log_ticks(fig, {"yaxis": 1e9, "yaxis2": 1e6})  # drawn in billions and millions
     return layout(
         fig,
         f"Scaled family at ImageNet settings (224 px at φ = 0, 1000 classes): {source}",

@@ -3,18 +3,18 @@
 plotly's JavaScript is embedded once, inline (no CDN, no server), followed by every chart that
 applies to the study (:mod:`results.baseline_charts`, :mod:`results.choice_charts`,
 :mod:`results.coefficient_charts`) and the key tables (best architecture, leaderboard, Pareto
-front, search cost, settings; :mod:`results.html_sections`). The file can be mailed, attached to an issue or
-archived next to the database it came from.
+front: :mod:`results.html_sections`; search cost and settings: :mod:`results.settings_html`). The
+file can be mailed, attached to an issue or archived next to the database it came from.
 
 A tiny error collector runs before anything else: every uncaught JavaScript error is counted in
 the ``data-js-errors`` attribute of ``<html>``, and once the page has loaded ``data-charts-rendered``
-holds the number of charts plotly drew (``data-charts-expected`` the number there should be). The
-browser test reads both; a reader's browser ignores them.
+holds the number of charts plotly drew (``data-charts-expected`` the number there should be), and
+``data-scroll-width`` / ``data-viewport-width`` the page's width against the window's (a page wider
+than its window scrolls sideways). The browser tests read them; a reader's browser ignores them.
 """
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Mapping
 from datetime import UTC, datetime
@@ -37,6 +37,7 @@ from results.html_sections import (
     pareto_html,
 )
 from results.leaderboard import leaderboard
+from results.settings_html import settings_html
 from results.stats import search_cost
 from results.storage import load_study, open_storage
 from results.sweep_charts import sweep_figures
@@ -72,7 +73,10 @@ window.addEventListener('load', function () {
     document.querySelectorAll('.js-plotly-plot').forEach(function (el) {
       if (el.querySelector('.main-svg')) { drawn += 1; }
     });
-    document.documentElement.setAttribute('data-charts-rendered', String(drawn));
+    var root = document.documentElement;
+    root.setAttribute('data-charts-rendered', String(drawn));
+    root.setAttribute('data-scroll-width', String(root.scrollWidth));
+    root.setAttribute('data-viewport-width', String(window.innerWidth));
   }, 0);
 });
 """
@@ -101,7 +105,13 @@ td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 td.code { font-family: ui-monospace, Menlo, Consolas, monospace; font-size: 11.5px; white-space: normal;
           word-break: break-all; }
 .empty { padding: 30px; text-align: center; color: #667; font-size: 15px; }
-pre { font-size: 12px; background: #f6f7f9; padding: 10px; border-radius: 6px; overflow-x: auto; }
+header, p.note, code, .card .value, .card .sub { overflow-wrap: anywhere; }
+.card { max-width: 100%; box-sizing: border-box; }
+code { font-family: ui-monospace, Menlo, Consolas, monospace; font-size: 11.5px; }
+.settings { display: flex; flex-wrap: wrap; gap: 16px; align-items: flex-start; }
+.settings table { width: auto; flex: 1 1 420px; }
+.settings td.key { color: #445; }
+.settings td.value { white-space: normal; overflow-wrap: anywhere; }
 """
 
 
@@ -207,11 +217,7 @@ def render_report(study: optuna.Study, storage_label: str = "") -> str:
         if body:
             blocks.append(f"<section><h2>{esc(title)}</h2>{body}</section>")
     cost = search_cost(frame)
-    blocks.append(
-        "<section><h2>Search cost and settings</h2><pre>"
-        + esc(mask_secrets(json.dumps({"cost": cost.to_dict(), "settings": settings}, indent=2, default=str)))
-        + "</pre></section>"
-    )
+    blocks.append(f"<section><h2>Search cost and settings</h2>{settings_html(cost, settings)}</section>")
     meta = " · ".join(
         esc(x)
         for x in (

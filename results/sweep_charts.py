@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from results.chart_style import BOTTOM_LEGEND, hovers, layout, nums
+from results.chart_style import BOTTOM_LEGEND, hovers, layout, nums, si_log_ticks
 from results.leaderboard import finished
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
@@ -25,6 +25,8 @@ PANELS: tuple[tuple[str, str, str], ...] = (
     ("depth", "depth", "d"),
     ("resolution", "resolution_multiplier", "r"),
 )
+#: The MACs axis: drawn in millions, labelled in SI notation (100M, 200M, 1G) on a log scale.
+MACS_LOG_TITLE = "MACs (conv+linear multiply-adds, log scale)"
 
 
 def sweep_rows(frame: pd.DataFrame) -> pd.DataFrame:
@@ -71,8 +73,9 @@ def figure3(frame: pd.DataFrame) -> go.Figure | None:
     for col, (name, column, tag) in enumerate(panels, start=1):
         line = rows[rows["series"] == name]
         fig.add_trace(_line(line, name, tag, column, True), row=1, col=col)
-        fig.update_xaxes(type="log", title_text="MACs (millions, log scale)", row=1, col=col)
+        fig.update_xaxes(type="log", title_text=MACS_LOG_TITLE, row=1, col=col)
     fig.update_yaxes(title_text="validation accuracy (%)", row=1, col=1)
+    si_log_ticks(fig, {f"xaxis{col if col > 1 else ''}": 1e6 for col in range(1, len(panels) + 1)})
     return layout(
         fig,
         "Scaling one dimension: accuracy saturates as FLOPs grow (EfficientNet Figure 3)",
@@ -91,12 +94,13 @@ def figure4(frame: pd.DataFrame) -> go.Figure | None:
     fig = go.Figure()
     for name in dict.fromkeys(rows["series"]):
         fig.add_trace(_line(rows[rows["series"] == name], name, "w", "width", True))
-    return layout(
+    layout(
         fig,
         "Width scaling at different depth d and resolution r (EfficientNet Figure 4)",
-        xaxis={"type": "log", "title": "MACs (millions, log scale)"},
+        xaxis={"type": "log", "title": MACS_LOG_TITLE},
         yaxis={"title": "validation accuracy (%)"},
     )
+    return si_log_ticks(fig, {"xaxis": 1e6})
 
 
 def sweep_figures(frame: pd.DataFrame, settings: dict[str, Any]) -> list[tuple[str, Any]]:

@@ -341,6 +341,29 @@ def build_tiny_study(storage: str, name: str = "tiny") -> optuna.Study:
     return study
 
 
+def build_sweep_study(storage: str, name: str = "toy-sweep") -> optuna.Study:
+    """An ``effsearch sweep`` study of B0 over every dimension (Figure 3), through the real
+    :func:`scaling_search.sweep_study.run_sweep` with an evaluator that trains nothing: accuracy
+    grows with the log of the network's MACs."""
+    from nas.studies.storage import open_storage
+    from nas.training.proxy import DEFAULT_PROXY
+    from nas.training.trainer import EvalResult
+    from scaling_search.sweep import SweepConfig
+    from scaling_search.sweep_study import run_sweep
+
+    def evaluator(arch: ArchSpec, proxy: Any, seed: int, on_epoch: Any) -> EvalResult:
+        macs = count_cost(arch, num_classes=10, in_channels=1).macs
+        accuracy = min(0.99, 0.80 + 0.05 * math.log10(macs / 1e8))
+        return EvalResult(
+            status="ok", accuracy=accuracy, curve=(accuracy,), epochs_run=1, wall_s=1.0,
+            images_per_s=100.0, device="cpu",
+        )  # fmt: skip
+
+    config = SweepConfig(reference_b0(), "all", (1.0,), "fashion-mnist", DEFAULT_PROXY, 10, 1)
+    run_sweep(config, evaluator, open_storage(storage), name)
+    return optuna.load_study(study_name=name, storage=storage)
+
+
 def sqlite_url(path: Path) -> str:
     return f"sqlite:///{path}"
 
@@ -354,6 +377,14 @@ def studies_db(tmp_path_factory: pytest.TempPathFactory) -> str:
     build_tiny_study(url)
     empty = optuna.create_study(study_name="empty", storage=url, direction="maximize")
     empty.set_user_attr("kind", "baseline")
+    return url
+
+
+@pytest.fixture(scope="session")
+def sweep_db(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """One SQLite storage holding the sweep study ``toy-sweep`` (:func:`build_sweep_study`)."""
+    url = sqlite_url(tmp_path_factory.mktemp("sweep") / "sweep.db")
+    build_sweep_study(url)
     return url
 
 

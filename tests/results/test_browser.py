@@ -95,3 +95,40 @@ def test_the_error_collector_sees_errors(tmp_path: Path, chromium_path: str) -> 
     attrs = _root_attrs(result.stdout)
     assert attrs.get("data-js-errors") == "1"
     assert "undefinedCall" in attrs.get("data-js-error-text", "")
+
+
+@pytest.mark.parametrize(
+    ("db", "name"),
+    [("studies_db", "toy-baseline"), ("studies_db", "toy-coefficients"), ("sweep_db", "toy-sweep")],
+)
+def test_no_horizontal_scroll_at_1400_px(
+    request: pytest.FixtureRequest, tmp_path: Path, chromium_path: str, db: str, name: str
+) -> None:
+    """Every line wraps inside a 1400 px window: arch codes, settings, the header, the tables."""
+    page = write_report(request.getfixturevalue(db), name, tmp_path / f"{name}.html")
+    result = _chromium(chromium_path, tmp_path, f"--window-size={WINDOW[0]},{WINDOW[1]}", "--dump-dom",
+                       page.resolve().as_uri())  # fmt: skip
+    assert result.returncode == 0, result.stderr[-2000:]
+    attrs = _root_attrs(result.stdout)
+    assert attrs.get("data-js-errors") == "0", attrs.get("data-js-error-text")
+    viewport, width = int(attrs["data-viewport-width"]), int(attrs["data-scroll-width"])
+    assert viewport == WINDOW[0]
+    assert width <= viewport, f"{name}: the page is {width} px wide in a {viewport} px window"
+
+
+def test_long_unbroken_names_wrap_too(tmp_path: Path, chromium_path: str) -> None:
+    """A long study name, storage path and dataset (no spaces to break at) still fit the window."""
+    from tests.study_fixtures import build_tiny_study
+
+    folder = tmp_path / ("d" * 150)
+    folder.mkdir()
+    url = f"sqlite:///{folder}/effsearch.db"
+    name = "baseline-400M-imagefolder-" + "x" * 160
+    study = build_tiny_study(url, name)
+    settings = {"dataset": "imagefolder:/data/" + "y" * 200, "target_flops": 400_000_000}
+    study.set_user_attr("settings", settings)
+    page = write_report(url, name, tmp_path / "long.html")
+    result = _chromium(chromium_path, tmp_path, f"--window-size={WINDOW[0]},{WINDOW[1]}", "--dump-dom",
+                       page.resolve().as_uri())  # fmt: skip
+    attrs = _root_attrs(result.stdout)
+    assert int(attrs["data-scroll-width"]) <= int(attrs["data-viewport-width"]) == WINDOW[0]
