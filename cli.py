@@ -27,6 +27,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "commands.space",
     "commands.evaluate",
     "commands.baseline",
+    "commands.supernet",
     "commands.cost",
     "commands.scale",
     "commands.coefficients",

@@ -55,6 +55,9 @@ HELP = "Search a MnasNet-style space for the best baseline at a FLOPs target (Ef
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     _add_target_flags(parser.add_argument_group("target and reward"))
     _add_search_flags(parser.add_argument_group("search"))
+    from commands.baseline_oneshot import add_arguments as add_oneshot_flags
+
+    add_oneshot_flags(parser.add_argument_group("one-shot (supernet) search"))
     g = parser.add_argument_group("proxy training")
     flags.add_dataset(g)
     flags.add_proxy(g)
@@ -220,8 +223,12 @@ def describe(console: Console, prep: Prepared, shown: str) -> None:
     )
 
 
-def search(console: Console, prep: Prepared, shown: str) -> tuple[SearchOutcome, float]:
-    """Run (or resume) the study with the live display; (outcome, seconds this run took)."""
+def search(
+    console: Console, prep: Prepared, shown: str, evaluator: Any = None
+) -> tuple[SearchOutcome, float]:
+    """Run (or resume) the study with the live display; (outcome, seconds this run took).
+
+    ``evaluator`` judges a candidate (default: stand-alone proxy training)."""
     from nas.search.driver import open_study, run_search
     from nas.search.progress import LiveDisplay
     from nas.studies.records import is_trained
@@ -230,8 +237,10 @@ def search(console: Console, prep: Prepared, shown: str) -> tuple[SearchOutcome,
 
     config, storage = prep.config, prep.storage
 
-    def evaluator(arch, on_epoch):  # type: ignore[no-untyped-def]
+    def train(arch, on_epoch):  # type: ignore[no-untyped-def]
         return evaluate(arch, prep.data, prep.proxy, device=str(prep.device), on_epoch=on_epoch)
+
+    evaluator = evaluator or train
 
     already = sum(1 for t in open_study(config, storage).get_trials(deepcopy=False) if is_trained(t))
     if already:
@@ -366,6 +375,10 @@ def run(args: argparse.Namespace) -> int:
     from nas.studies.storage_url import mask_secrets
 
     optuna.logging.set_verbosity(optuna.logging.ERROR)
+    if args.strategy == "oneshot":
+        from commands.baseline_oneshot import run_oneshot
+
+        return run_oneshot(args)
     checked = check_args(args)
     prep = prepare(args, checked)
     shown = mask_secrets(checked.storage_url)

@@ -44,6 +44,12 @@ from nas.training.proxy import ProxyConfig
 from search_spaces.errors import UserError
 from search_spaces.space import SearchSpace
 
+#: Supernet training epochs by default. On two CPU cores one epoch over the proxy's 2,000 images
+#: costs about seven B0 epochs (the teacher, the smallest and two random children per step), so 3
+#: epochs keep `baseline --strategy oneshot` -- supernet, scoring and promotion -- near the
+#: README's 10-minute budget; BigNAS-style supernets want far more where a GPU is there.
+DEFAULT_SUPERNET_EPOCHS = 3
+
 #: ``on_epoch(metrics)`` after each finished (and checkpointed) epoch; ``progress(done, total)``
 #: after each step.
 OnEpoch = Callable[[dict[str, Any]], None]
@@ -267,4 +273,12 @@ def _finite(value: float) -> bool:
     return value == value and abs(value) != float("inf")
 
 
-__all__ = ["OnEpoch", "Progress", "TrainedSupernet", "recipe_of", "supernet_settings", "train_supernet"]
+__all__ = [
+    "DEFAULT_SUPERNET_EPOCHS",
+    "OnEpoch",
+    "Progress",
+    "TrainedSupernet",
+    "recipe_of",
+    "supernet_settings",
+    "train_supernet",
+]

@@ -1,0 +1,214 @@
+"""``effsearch baseline --strategy oneshot``: supernet, scoring search, promotion, winner.
+
+The steps, each reusing ``commands.baseline``'s: check every flag (before anything is opened),
+prepare storage and data, train or reuse the space's supernet (:mod:`commands.supernet`), run the
+chosen sampler over candidates scored with inherited weights (``fidelity: supernet``), promote
+the best ``--promote`` candidates and B0 to stand-alone training with ``--repeats`` seeds
+(``fidelity: standalone``, :mod:`nas.search.promotion`), and write the winner -- chosen on the
+stand-alone results -- to ``baseline.yaml``. The supernet does not depend on the target, so a
+second run with another ``--target-flops`` reuses it and spends its time on scoring and promotion.
+"""
+
+from __future__ import annotations
+
+import argparse
+from dataclasses import replace
+from types import SimpleNamespace
+from typing import Any
+
+from search_spaces.errors import UserError
+
+STRATEGIES = ("standalone", "oneshot")
+#: Scored candidates of a default oneshot run: scoring costs a second or two each on two cores.
+ONESHOT_TRIALS = 100
+#: Without --n-trials and --timeout, scoring starts no candidate after this many seconds, so
+#: supernet training, scoring and promotion stay near the README's 10-minute CPU budget.
+ONESHOT_TIMEOUT_S = 120.0
+
+
+def add_arguments(g: Any) -> None:
+    """``--strategy``, ``--supernet-epochs``, ``--promote``, ``--repeats``."""
+    from commands.flags import default
+    from nas.oneshot.training import DEFAULT_SUPERNET_EPOCHS
+    from nas.search.promotion import DEFAULT_PROMOTE, DEFAULT_REPEATS
+
+    g.add_argument(
+        "--strategy",
+        choices=STRATEGIES,
+        default="standalone",
+        help="standalone: train every candidate on the proxy; oneshot: score candidates on a weight-sharing "
+        "supernet, then train the best stand-alone",
+    )
+    g.add_argument(
+        "--supernet-epochs",
+        type=int,
+        default=None,
+        help=f"oneshot: supernet training epochs {default(str(DEFAULT_SUPERNET_EPOCHS))}",
+    )
+    g.add_argument(
+        "--promote",
+        type=int,
+        default=None,
+        help=f"oneshot: candidates trained stand-alone {default(str(DEFAULT_PROMOTE))}",
+    )
+    g.add_argument(
+        "--repeats",
+        type=int,
+        default=None,
+        help=f"oneshot: seeds per promoted candidate {default(str(DEFAULT_REPEATS))}",
+    )
+
+
+def check(args: argparse.Namespace) -> Any:
+    """Every flag checked (the oneshot ones too), with the oneshot study name and budget."""
+    from commands.baseline_checks import check_args
+    from commands.supernet import check_numbers
+    from nas.search.reward import parse_flops
+    from nas.search.settings import default_study_name
+
+    for flag, value, low in (("--promote", args.promote, 0), ("--repeats", args.repeats, 1)):
+        if value is not None and not low <= value <= 100:
+            raise UserError(f"{flag} must be within {low}..100, got {value}")
+    check_numbers(args.supernet_epochs, None)
+    if args.sampler == "nsga2":
+        raise UserError(
+            "--strategy oneshot promotes by reward: use tpe, random or rl (nsga2 has two objectives)"
+        )
+    if args.study is None:
+        args.study = (
+            default_study_name(parse_flops(args.target_flops), args.dataset, args.sampler) + "-oneshot"
+        )
+    if args.n_trials is None and args.timeout is None:
+        args.n_trials, args.timeout = ONESHOT_TRIALS, ONESHOT_TIMEOUT_S
+    return check_args(args)
+
+
+def _supernet(console: Any, args: argparse.Namespace, prep: Any) -> Any:
+    from commands.supernet import settings_and_store, trained_supernet
+    from nas.oneshot.training import DEFAULT_SUPERNET_EPOCHS
+
+    args.kernel_transform = False
+    epochs = args.supernet_epochs or DEFAULT_SUPERNET_EPOCHS
+    space = prep.config.space
+    settings, store = settings_and_store(args, space, prep.data, prep.proxy, epochs, prep.proxy.train_subset)
+    store.check(settings)
+    return trained_supernet(console, space, prep.data, settings, store, prep.device, prep.quiet)
+
+
+def _evaluator(trained: Any, prep: Any) -> Any:
+    from nas.oneshot.scoring import Scorer, SupernetEvaluator
+    from nas.oneshot.training import recipe_of
+    from nas.training.device import describe_device
+    from nas.training.device_data import prepare
+
+    recipe = recipe_of(trained.settings)
+    scorer = Scorer(trained.supernet, prepare(prep.data, recipe, prep.device), recipe, seed=recipe.seed)
+    return SupernetEvaluator(scorer, describe_device(prep.device))
+
+
+def promotion_table(promotion: Any) -> Any:
+    from rich.table import Table
+
+    from nas.search.reward import format_flops
+
+    table = Table(title="promoted: stand-alone proxy training over seeds (winner chosen here)")
+    for name in ("arch", "role", "MACs", "supernet acc", "stand-alone acc", "reward", "seeds"):
+        table.add_column(name)
+    for p in promotion.promoted:
+        mark = " ★" if promotion.winner is not None and p.arch_code == promotion.winner.arch_code else ""
+        table.add_row(
+            f"#{p.source_trial}{mark}",
+            p.role,
+            format_flops(p.macs),
+            "-" if p.supernet_accuracy is None else f"{p.supernet_accuracy:.4f}",
+            f"{p.mean_accuracy:.4f} ± {p.std_accuracy:.4f}",
+            f"{p.mean_reward:.4f} ± {p.std_reward:.4f}",
+            str(len(p.rewards)),
+        )
+    return table
+
+
+def verdict(promotion: Any) -> str:
+    """The plain sentence about the winner against B0."""
+    w, b = promotion.winner, promotion.reference
+    if w is None:
+        return "no promoted candidate finished its stand-alone runs"
+    if b is None or w.arch_code == b.arch_code:
+        return "winner: B0 itself -- no promoted candidate beat it stand-alone"
+    delta = w.mean_reward / b.mean_reward - 1 if b.mean_reward else float("nan")
+    line = f"winner vs B0: reward {w.mean_reward:.4f} vs {b.mean_reward:.4f} ({delta:+.2%})"
+    if promotion.within_noise:
+        return line + ": within noise of each other (the seeds' spread covers the gap); treat them as equal"
+    return line + ": a gap larger than the seeds' spread"
+
+
+def _promote(console: Any, args: argparse.Namespace, prep: Any, outcome: Any) -> Any:
+    from nas.search.promotion import DEFAULT_PROMOTE, DEFAULT_REPEATS, promote, to_promote
+    from nas.training.trainer import evaluate
+
+    k = DEFAULT_PROMOTE if args.promote is None else args.promote
+    repeats = DEFAULT_REPEATS if args.repeats is None else args.repeats
+    picks = to_promote(outcome.ranking, k, outcome.reference)
+    console.print(
+        f"promoting {len(picks)} architecture(s) (B0 included) to stand-alone training x {repeats} seed(s)"
+    )
+
+    def train(arch: Any, seed: int) -> Any:
+        return evaluate(arch, prep.data, prep.proxy, device=str(prep.device), seed=seed)
+
+    def on_run(code: str, seed: int, trial: Any) -> None:
+        acc = trial.user_attrs.get("accuracy")
+        console.print(f"  trial {trial.number}: seed {seed} accuracy {'-' if acc is None else f'{acc:.4f}'}")
+
+    promotion = promote(
+        outcome.study, picks, outcome.reference, repeats, prep.proxy.seed, train, prep.config.reward, on_run
+    )
+    console.print(promotion_table(promotion))
+    console.print(verdict(promotion))
+    return promotion
+
+
+def _shim(p: Any) -> Any:
+    """A trial-shaped record of a promoted architecture's means (what baseline.yaml reads)."""
+    attrs = {"arch_code": p.arch_code, "reward": p.mean_reward, "accuracy": p.mean_accuracy}
+    attrs.update(macs=p.macs, params=p.params)
+    return SimpleNamespace(number=p.trials[0], user_attrs=attrs)
+
+
+def run_oneshot(args: argparse.Namespace) -> int:
+    from rich.console import Console
+
+    from commands import baseline
+    from nas.studies.records import SUPERNET_HISTORY_KEY
+    from nas.studies.storage_url import mask_secrets
+
+    checked = check(args)
+    prep = baseline.prepare(args, checked)
+    console = Console(highlight=False)
+    shown = mask_secrets(checked.storage_url)
+    trained = _supernet(console, args, prep)
+    prep = replace(prep, config=replace(prep.config, strategy="oneshot", supernet=trained.settings.to_dict()))
+    baseline.describe(console, prep, shown)
+    outcome, elapsed = baseline.search(console, prep, shown, evaluator=_evaluator(trained, prep))
+    outcome.study.set_user_attr(SUPERNET_HISTORY_KEY, trained.history)
+    baseline.summarise(console, outcome, checked, args.top, elapsed)
+    if outcome.best is None:
+        console.print(baseline.no_result_line(outcome, checked))
+        return 1
+    promotion = _promote(console, args, prep, outcome)
+    if promotion.winner is None:
+        return 1
+    ref = _shim(promotion.reference) if promotion.reference is not None else None
+    chosen = replace(outcome, ranking=[_shim(promotion.winner)], reference=ref)
+    return baseline.write_results(console, chosen, prep, checked, shown)
+
+
+__all__ = [
+    "ONESHOT_TIMEOUT_S",
+    "ONESHOT_TRIALS",
+    "STRATEGIES",
+    "add_arguments",
+    "check",
+    "run_oneshot",
+    "verdict",
+]
