@@ -185,7 +185,8 @@ def run(args: argparse.Namespace) -> int:
         console.print(comparison_table(outcome))
     inputs = run_inputs(job, args)
     coeff_path, baseline_path, coeffs = write_outputs(outcome, job.out_dir, job.base_name, shown, inputs)
-    title = "winner" if outcome.verdict.established else "leading (not established)"
+    established = outcome.verdict is not None and outcome.verdict.established
+    title = "winner" if established else "leading (not established)"
     console.print(
         f"{title}: alpha={coeffs.alpha:g} beta={coeffs.beta:g} gamma={coeffs.gamma:g}; "
         f"{outcome.trained} training(s) this run, {outcome.wall_s:.0f} s"

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from commands import flags
@@ -79,7 +80,7 @@ def _print_json(
     args: argparse.Namespace,
     resolved: ResolvedArch,
     resolution: int,
-    parts: list[PartCost],
+    parts: Sequence[PartCost],
     total: Cost,
     audited: int | None,
 ) -> None:
@@ -114,7 +115,7 @@ def _print_table(
     args: argparse.Namespace,
     name: str,
     resolution: int,
-    parts: list[PartCost],
+    parts: Sequence[PartCost],
     total: Cost,
     audited: int | None,
 ) -> None:

@@ -108,6 +108,8 @@ def _network(args: argparse.Namespace) -> tuple[str, Any, int, int]:
         raise UserError("--weights from `evaluate --save` fit the network they were trained as; drop --phi")
     resolve_arch(args.base, "--base")  # a bad --arch is still an error
     size = args.resolution if args.resolution is not None else kept.resolution
+    if size is None:
+        raise UserError(f"{args.weights} records no resolution; give --resolution")
     scaled_arch(args)  # the same checks of --resolution
     classes, channels = flags.network_shape(args, kept.num_classes, kept.in_channels)
     return f"{Path(args.weights).stem}", replace(kept.arch, resolution=int(size)), classes, channels

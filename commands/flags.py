@@ -35,6 +35,10 @@ from nas.seeds import seed_argument
 from nas.studies.storage_url import DEFAULT_STORAGE
 from scaling_search.arch_resolver import GRAMMAR
 
+#: Where the ``add_*`` helpers add their flags: a parser or one of its argument groups (argparse's
+#: common base of the two, as typeshed names it).
+Flags = argparse._ActionsContainer
+
 #: Datasets ``nas.data.datasets.load_dataset`` reads (see nas/data/).
 DATASETS_HELP = "fashion-mnist, cifar10, cifar100, imagefolder:PATH or synthetic[:classes=N,...]"
 #: Proxy presets of ``nas.training.proxy.load_proxy``.
@@ -71,7 +75,7 @@ class HelpFormatter(argparse.HelpFormatter):
         return f"{text} (default: %(default)s)"
 
 
-def add_arch(parser: argparse.ArgumentParser, flag: str = "--arch", default_arch: str = "b0") -> None:
+def add_arch(parser: Flags, flag: str = "--arch", default_arch: str = "b0") -> None:
     """``--arch``, with ``--base`` as its alias everywhere: one grammar, read by
     ``scaling_search.arch_resolver.resolve_arch``. ``flag`` names the attribute the command reads
     (``args.arch`` or ``args.base``), so a command keeps its own wording in messages."""
@@ -85,7 +89,7 @@ def add_arch(parser: argparse.ArgumentParser, flag: str = "--arch", default_arch
     )
 
 
-def add_dataset(parser: argparse.ArgumentParser) -> None:
+def add_dataset(parser: Flags) -> None:
     """``--dataset`` and ``--data-dir``."""
     parser.add_argument("--dataset", default="fashion-mnist", help=DATASETS_HELP)
     parser.add_argument(
@@ -96,7 +100,7 @@ def add_dataset(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def add_proxy(parser: argparse.ArgumentParser, subset_all: bool = False) -> None:
+def add_proxy(parser: Flags, subset_all: bool = False) -> None:
     """``--proxy``, ``--epochs`` and ``--train-subset`` (``subset_all``: also accept ``all``)."""
     parser.add_argument("--proxy", default=None, help=f"{PROXY_HELP} {default('default')}")
     parser.add_argument(
@@ -117,7 +121,7 @@ def add_proxy(parser: argparse.ArgumentParser, subset_all: bool = False) -> None
         )
 
 
-def add_device(parser: argparse.ArgumentParser, threads: bool = False) -> None:
+def add_device(parser: Flags, threads: bool = False) -> None:
     """``--device`` (and ``--threads`` for commands that train on the CPU for long)."""
     parser.add_argument("--device", default="auto", help="auto, cpu, cuda or cuda:N")
     if threads:
@@ -129,12 +133,12 @@ def add_device(parser: argparse.ArgumentParser, threads: bool = False) -> None:
         )
 
 
-def add_seed(parser: argparse.ArgumentParser, value: int | None = 0, why: str = "seed") -> None:
+def add_seed(parser: Flags, value: int | None = 0, why: str = "seed") -> None:
     """``--seed`` defaulting to ``value``; ``why`` says what it seeds (commands differ)."""
     parser.add_argument("--seed", type=seed_argument, default=value, help=why)  # 0..2^32-1 (nas/seeds.py)
 
 
-def add_storage(parser: argparse.ArgumentParser) -> None:
+def add_storage(parser: Flags) -> None:
     """``--storage``: the Optuna storage URL; ``None`` means the default SQLite file."""
     parser.add_argument(
         "--storage",
@@ -144,22 +148,22 @@ def add_storage(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def add_study(parser: argparse.ArgumentParser, when_absent: str) -> None:
+def add_study(parser: Flags, when_absent: str) -> None:
     """``--study``; ``when_absent`` says what happens without it (a name pattern, or an action)."""
     parser.add_argument("--study", default=None, metavar="NAME", help=f"study name {default(when_absent)}")
 
 
-def add_out_dir(parser: argparse.ArgumentParser, what: str = "output folder") -> None:
+def add_out_dir(parser: Flags, what: str = "output folder") -> None:
     """``--out`` as the folder runs write into (``runs``, never inside the packages)."""
     parser.add_argument("--out", default="runs", metavar="DIR", help=what)
 
 
-def add_top(parser: argparse.ArgumentParser) -> None:
+def add_top(parser: Flags) -> None:
     """``--top``: leaderboard rows."""
     parser.add_argument("--top", type=int, default=10, metavar="K", help="leaderboard rows")
 
 
-def add_quiet(parser: argparse.ArgumentParser) -> None:
+def add_quiet(parser: Flags) -> None:
     """``--quiet``: no progress display (every command that trains has it, with ``--threads``)."""
     parser.add_argument("--quiet", action="store_true", help="no progress display; results only")
 
@@ -171,9 +175,7 @@ def unless_quiet(args: argparse.Namespace, make_display: Any) -> Any:
     return contextlib.nullcontext() if getattr(args, "quiet", False) else make_display()
 
 
-def add_format(
-    parser: argparse.ArgumentParser, choices: tuple[str, ...], what: str = "output format"
-) -> None:
+def add_format(parser: Flags, choices: tuple[str, ...], what: str = "output format") -> None:
     """``--format`` with the first choice as the default."""
     parser.add_argument("--format", choices=choices, default=choices[0], help=what)
 
@@ -183,7 +185,7 @@ DEFAULT_CLASSES, DEFAULT_IN_CHANNELS = 1000, 3
 _RECORDED = "what the architecture or weights file records (a search's baseline.yaml does), else"
 
 
-def add_network_shape(parser: argparse.ArgumentParser) -> None:
+def add_network_shape(parser: Flags) -> None:
     """``--classes`` and ``--in-channels``: the classifier and input the costs are counted for."""
     parser.add_argument(
         "--classes",

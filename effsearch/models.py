@@ -76,9 +76,11 @@ def create_model(
         return build_model(resolved.arch, num_classes=classes, in_channels=channels)
     kept = read_weights(weights)
     spec = kept.arch if kept.arch is not None else resolved.arch
-    classes = num_classes if num_classes is not None else kept.num_classes
-    channels = in_channels if in_channels is not None else kept.in_channels
-    classes, channels = _shape(resolved, classes, channels)
+    classes, channels = _shape(
+        resolved,
+        num_classes if num_classes is not None else kept.num_classes,
+        in_channels if in_channels is not None else kept.in_channels,
+    )
     model = build_model(spec, num_classes=classes, in_channels=channels)
     load_into(model, kept.state_dict, str(weights))
     return model
