@@ -46,7 +46,10 @@ if TYPE_CHECKING:
 
     from nas.data.splits import Splits
     from nas.search.driver import SearchConfig, SearchOutcome
+    from nas.training.loop import OnEpoch
     from nas.training.proxy import ProxyConfig
+    from nas.training.trainer import EvalResult
+    from search_spaces.arch import ArchSpec
 
 NAME = "baseline"
 HELP = "Search a MnasNet-style space for the best baseline at a FLOPs target (EfficientNet step 1)."
@@ -237,7 +240,7 @@ def search(
 
     config, storage = prep.config, prep.storage
 
-    def train(arch, on_epoch):  # type: ignore[no-untyped-def]
+    def train(arch: ArchSpec, on_epoch: OnEpoch) -> EvalResult:
         return evaluate(arch, prep.data, prep.proxy, device=str(prep.device), on_epoch=on_epoch)
 
     evaluator = evaluator or train
@@ -299,6 +302,7 @@ def _best_line(outcome: SearchOutcome, target: int) -> str:
     from nas.search.reward import format_flops
 
     best = outcome.best
+    assert best is not None, "called only once a best trial exists"
     a = best.user_attrs
     reference = outcome.reference
     versus = ""
