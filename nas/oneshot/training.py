@@ -166,7 +166,8 @@ def train_supernet(
     if proxy.zero_init:  # the proxy's classifier at zero: a 10-class init loss of ln 10, not ~4.5
         torch.nn.init.zeros_(supernet.classifier.weight)
     memory_format = torch.channels_last if proxy.channels_last else torch.contiguous_format
-    supernet = supernet.to(dev, memory_format=memory_format)
+    # Module.to's stub overloads omit memory_format, which Module.to accepts (and documents)
+    supernet = supernet.to(dev, memory_format=memory_format)  # type: ignore[call-overload]
     opt = _optimizer(supernet, proxy)
     done, history = _restore(supernet, opt, store) if found is not None else (0, [])
     if found is None:
