@@ -92,9 +92,18 @@ def inputs_of(storage: str | None = None, **files: str | os.PathLike[str] | None
         if value is None or not str(value).strip():
             continue
         path = Path(str(value)).expanduser()
-        if path.exists():
+        if _exists(path):
             found[_resolve(path)] = "--" + key.replace("_", "-")
     return found
+
+
+def _exists(path: Path) -> bool:
+    """Whether ``path`` names a file; a value no file system accepts (an architecture code longer
+    than a file name may be) is simply not a file."""
+    try:
+        return path.exists()
+    except OSError:
+        return False
 
 
 def _resolve(path: Path) -> Path:
