@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from nas.studies.records import ACCURACY, CREATED_BY_KEY, KIND_KEY
 from nas.studies.storage_faults import remember
-from nas.studies.storage_url import DEFAULT_STORAGE, mask_secrets, normalize_url
+from nas.studies.storage_url import DEFAULT_STORAGE, mask_secrets, normalize_url, require_driver
 from search_spaces.errors import UserError
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
@@ -92,6 +92,7 @@ def open_storage(url: str | None = None) -> optuna.storages.BaseStorage:
             hint = f"did you mean sqlite:///{given}?"
         raise UserError(f"storage {shown!r} is not a URL; {hint}")
     url = normalize_url(given)
+    require_driver(url)
     path = sqlite_path(url)
     engine_kwargs: dict[str, Any] = {}
     if path is not None:

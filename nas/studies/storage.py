@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 from nas.studies.heartbeat import MAX_RETRY, heartbeat_settings
 from nas.studies.storage_faults import check_sqlite_file, remember
-from nas.studies.storage_url import DEFAULT_STORAGE, mask_secrets, normalize_url
+from nas.studies.storage_url import DEFAULT_STORAGE, mask_secrets, normalize_url, require_driver
 from search_spaces.errors import UserError
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
@@ -154,6 +154,7 @@ def open_storage(url: str | None = None, *, heartbeat: bool = True) -> optuna.st
     engine_kwargs: dict = {}
     try:
         refuse_in_memory(raw)
+        require_driver(url)
         in_memory = url.startswith("sqlite") and _sqlite_prepare(url)
         if url.startswith("sqlite"):
             engine_kwargs = {"connect_args": {"timeout": 60}}

@@ -2,8 +2,9 @@
 
 This is the one home of three rules every layer needs (``nas.studies.storage`` opens storages for
 writing, ``results.storage`` for reading, ``cli`` prints errors): where studies go unless told
-otherwise, which PostgreSQL driver a plain ``postgresql://`` URL means, and how a password is kept
-out of every message, file and page (see ``docs/cluster.md`` for the URLs users give).
+otherwise, which PostgreSQL driver a plain ``postgresql://`` URL means (and the install line when it
+is missing: the driver is the ``postgres`` extra), and how a password is kept out of every message,
+file and page (see ``docs/cluster.md`` for the URLs users give).
 
 Masking covers the three ways a secret is written into a connection string:
 
@@ -23,6 +24,8 @@ import re
 from collections.abc import Iterable
 from urllib.parse import urlsplit
 
+from search_spaces.errors import UserError
+
 #: Where ``effsearch baseline`` and ``coefficients`` write studies, and reports read them, by default.
 DEFAULT_STORAGE = "sqlite:///runs/effsearch.db"
 #: What replaces a secret.
@@ -38,14 +41,41 @@ _KEY_START = re.compile(r"(?<![A-Za-z0-9_])(?P<key>[A-Za-z_]+)[ \t]*=[ \t]*", re
 _QUOTES = "'\""
 
 
+#: The extra that installs the PostgreSQL driver (psycopg 3): ``pip install 'effsearch[postgres]'``.
+POSTGRES_EXTRA = "effsearch[postgres]"
+
+
 def normalize_url(url: str) -> str:
     """Pick an installed PostgreSQL driver: ``postgresql://`` means psycopg2 to SQLAlchemy, but
-    effsearch depends on psycopg 3, so plain URLs are routed to ``postgresql+psycopg://``."""
+    effsearch's ``postgres`` extra installs psycopg 3, so plain URLs are routed to
+    ``postgresql+psycopg://``."""
     url = url.strip()
     for prefix in ("postgresql://", "postgres://"):
         if url.startswith(prefix) and importlib.util.find_spec("psycopg2") is None:
             return "postgresql+psycopg://" + url[len(prefix) :]
     return url
+
+
+def require_driver(url: str) -> None:
+    """Refuse a PostgreSQL ``url`` (as :func:`normalize_url` gives it) whose driver is not installed.
+
+    One line naming the extra that installs it, instead of SQLAlchemy's "No module named ..."."""
+    scheme = url.strip().partition("://")[0].lower()
+    dialect, _, driver = scheme.partition("+")
+    if dialect not in ("postgresql", "postgres") or driver not in ("", "psycopg", "psycopg2"):
+        return
+    module = driver or "psycopg2"
+    if importlib.util.find_spec(module) is None:
+        shown = mask_secrets(url)
+        if module == "psycopg2":
+            raise UserError(
+                f"storage {shown} asks for the psycopg2 driver, which is not installed: pip install "
+                f"psycopg2-binary, or write postgresql:// and pip install '{POSTGRES_EXTRA}'"
+            )
+        raise UserError(
+            f"storage {shown} needs the PostgreSQL driver (psycopg), which is not installed: "
+            f"pip install '{POSTGRES_EXTRA}'"
+        )
 
 
 def _url_end(text: str, start: int) -> int:
@@ -159,4 +189,13 @@ def mask_secrets(text: object, *, known: Iterable[str] = ()) -> str:
     return masked
 
 
-__all__ = ["DEFAULT_STORAGE", "MASK", "SECRET_KEYS", "mask_secrets", "normalize_url", "password_in"]
+__all__ = [
+    "DEFAULT_STORAGE",
+    "MASK",
+    "POSTGRES_EXTRA",
+    "SECRET_KEYS",
+    "mask_secrets",
+    "normalize_url",
+    "password_in",
+    "require_driver",
+]
