@@ -24,6 +24,7 @@ composition with ``results``, which only ``commands`` may make).
 from __future__ import annotations
 
 import argparse
+import sys
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -382,7 +383,7 @@ def run(args: argparse.Namespace) -> int:
     if args.strategy == "oneshot":
         from commands.baseline_oneshot import run_oneshot
 
-        return run_oneshot(args)
+        return run_oneshot(args, sys.modules[__name__])
     checked = check_args(args)
     prep = prepare(args, checked)
     shown = mask_secrets(checked.storage_url)

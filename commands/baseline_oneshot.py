@@ -175,10 +175,11 @@ def _shim(p: Any) -> Any:
     return SimpleNamespace(number=p.trials[0], user_attrs=attrs)
 
 
-def run_oneshot(args: argparse.Namespace) -> int:
+def run_oneshot(args: argparse.Namespace, baseline: Any) -> int:
+    """The oneshot run; ``baseline`` is :mod:`commands.baseline`, whose steps it reuses (passed in,
+    so the two modules do not import each other)."""
     from rich.console import Console
 
-    from commands import baseline
     from nas.studies.records import SUPERNET_HISTORY_KEY
     from nas.studies.storage_url import mask_secrets
 
