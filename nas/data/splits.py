@@ -78,6 +78,14 @@ def capped_val_size(val_size: int, n_train: int) -> int:
     return min(val_size, cap)
 
 
+def val_images_used(data: object, val_size: int) -> int:
+    """How many validation images the trainer uses: the proxy's ``val_size``, at most the split's
+    size (which :func:`capped_val_size` may have made smaller). ``data`` is a :class:`Splits` or
+    a streamed ImageFolder (its ``val`` items)."""
+    held = getattr(data, "val_y", None)
+    return min(int(val_size), int(held.shape[0]) if held is not None else len(getattr(data, "val", ())))
+
+
 def carve_validation(x: Tensor, y: Tensor, val_size: int, seed: int) -> tuple[Tensor, Tensor, Tensor, Tensor]:
     """Split a training set into (train_x, train_y, val_x, val_y) with a seeded permutation.
 

@@ -295,12 +295,17 @@ def open_study(config: SearchConfig, storage: optuna.storages.BaseStorage | str)
     return study
 
 
+def metric_names(multi_objective: bool) -> list[str]:
+    """The objectives' names: the scalar ``reward``, or ``accuracy`` and ``macs`` (nsga2)."""
+    return ["accuracy", "macs"] if multi_objective else ["reward"]
+
+
 def name_metrics(study: optuna.Study, multi_objective: bool) -> None:
     """Name the objectives (optuna-dashboard shows them instead of "Objective 0"): the scalar
     ``reward``, or ``accuracy`` and ``macs`` for the two-objective (nsga2) search."""
     from optuna.exceptions import ExperimentalWarning
 
-    names = ["accuracy", "macs"] if multi_objective else ["reward"]
+    names = metric_names(multi_objective)
     if study.metric_names == names:
         return
     with warnings.catch_warnings():
