@@ -26,7 +26,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -71,6 +71,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     flags.add_storage(g)
     flags.add_study(g, "baseline-<target>-<dataset>")
     flags.add_out_dir(g, "folder for <study>/baseline.yaml and <study>/report.html")
+    flags.add_log_to(g)
 
 
 def _add_target_flags(g: Any) -> None:
@@ -200,6 +201,7 @@ def prepare(args: argparse.Namespace, checked: Checked) -> Prepared:
 
 def describe(console: Console, prep: Prepared, shown: str) -> None:
     """What is about to be searched, on what, judged how."""
+    from nas.data.splits import val_images_used as used_val
     from nas.training.device import describe_device
 
     config, data, proxy = prep.config, prep.data, prep.proxy
@@ -222,13 +224,13 @@ def describe(console: Console, prep: Prepared, shown: str) -> None:
     )
     console.print(
         f"  accuracy = proxy '{proxy.name}' validation accuracy: {proxy.epochs} epoch(s) on {subset} "
-        f"training images at {proxy.resolution}px, {proxy.val_size:,} validation images · "
+        f"training images at {proxy.resolution}px, {used_val(data, proxy.val_size):,} validation images · "
         f"device {describe_device(prep.device)}"
     )
 
 
 def search(
-    console: Console, prep: Prepared, shown: str, evaluator: Any = None
+    console: Console, prep: Prepared, shown: str, evaluator: Any = None, tracking: Sequence[Any] = ()
 ) -> tuple[SearchOutcome, float]:
     """Run (or resume) the study with the live display; (outcome, seconds this run took).
 
@@ -255,7 +257,7 @@ def search(
         with display:
             if already:
                 display.seed_from(open_study(config, storage))
-            logs = [TrialLog(prep.trial_log)] if prep.trial_log is not None else []
+            logs = [*([TrialLog(prep.trial_log)] if prep.trial_log is not None else []), *tracking]
             outcome = run_search(
                 config, evaluator, storage, on_event=display.on_event, callbacks=[display.on_trial, *logs]
             )
@@ -386,10 +388,11 @@ def run(args: argparse.Namespace) -> int:
         return run_oneshot(args, sys.modules[__name__])
     checked = check_args(args)
     prep = prepare(args, checked)
+    tracking = flags.log_to_callbacks(args, checked.out_dir, prep.config.multi_objective)
     shown = mask_secrets(checked.storage_url)
     console = Console(highlight=False)
     describe(console, prep, shown)
-    outcome, elapsed = search(console, prep, shown)
+    outcome, elapsed = search(console, prep, shown, tracking=tracking)
     summarise(console, outcome, checked, args.top, elapsed)
     return write_results(console, outcome, prep, checked, shown)
 

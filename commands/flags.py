@@ -33,6 +33,7 @@ from typing import Any
 
 from nas.seeds import seed_argument
 from nas.studies.storage_url import DEFAULT_STORAGE
+from nas.studies.tracking import TRACKERS
 from scaling_search.arch_resolver import GRAMMAR
 
 #: Where the ``add_*`` helpers add their flags: a parser or one of its argument groups (argparse's
@@ -166,6 +167,26 @@ def add_top(parser: Flags) -> None:
 def add_quiet(parser: Flags) -> None:
     """``--quiet``: no progress display (every command that trains has it, with ``--threads``)."""
     parser.add_argument("--quiet", action="store_true", help="no progress display; results only")
+
+
+def add_log_to(parser: Flags) -> None:
+    """``--log-to tensorboard|mlflow``: Optuna's tracker callbacks, each an extra of that name."""
+    parser.add_argument(
+        "--log-to",
+        choices=TRACKERS,
+        default=None,
+        help="also log every finished trial to TensorBoard (<study>/tensorboard/) or MLflow "
+        "(<study>/mlflow.db, or MLFLOW_TRACKING_URI); needs pip install 'effsearch[tensorboard]' "
+        "or 'effsearch[mlflow]' " + default("none"),
+    )
+
+
+def log_to_callbacks(args: argparse.Namespace, out_dir: Any, multi_objective: bool) -> list[Any]:
+    """The callbacks ``--log-to`` asks for (refused in one line naming the extra if not installed)."""
+    from nas.search.driver import metric_names
+    from nas.studies.tracking import tracking_callbacks
+
+    return tracking_callbacks(getattr(args, "log_to", None), out_dir, metric_names(multi_objective))
 
 
 def unless_quiet(args: argparse.Namespace, make_display: Any) -> Any:

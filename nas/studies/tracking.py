@@ -12,6 +12,7 @@ points elsewhere when set).
 
 from __future__ import annotations
 
+import importlib
 import importlib.util
 import os
 import warnings
@@ -79,20 +80,18 @@ def tracking_callbacks(
 
 
 def _build(tracker: str, out: Path, metric_names: list[str]) -> Any:
+    integration = importlib.import_module("optuna_integration")  # an extra: untyped here
     with warnings.catch_warnings():  # Optuna marks both callbacks experimental or deprecated
         warnings.simplefilter("ignore")
         if tracker == "tensorboard":
-            from optuna_integration import TensorBoardCallback
-
-            return TensorBoardCallback(str(out / "tensorboard"), metric_name=metric_names[0])
-        from optuna_integration import MLflowCallback
+            return integration.TensorBoardCallback(str(out / "tensorboard"), metric_name=metric_names[0])
 
         uri = os.environ.get("MLFLOW_TRACKING_URI")
         if not uri:  # MLflow's file store is frozen; its SQLite backend is the local default now
             out.mkdir(parents=True, exist_ok=True)
             uri = f"sqlite:///{(out / 'mlflow.db').resolve()}"
         names = metric_names[0] if len(metric_names) == 1 else metric_names
-        return MLflowCallback(tracking_uri=uri, metric_name=names)
+        return integration.MLflowCallback(tracking_uri=uri, metric_name=names)
 
 
 __all__ = ["REQUIRED_MODULES", "TRACKERS", "check_installed", "tracking_callbacks"]
