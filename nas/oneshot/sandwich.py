@@ -54,6 +54,8 @@ def sandwich_step(
     label_loss: Callable[[Tensor, Tensor], Tensor] = F.cross_entropy,
     regularize_children: bool = False,
     max_grad_norm: float | None = None,
+    distill: float = 1.0,
+    average: bool = False,
 ) -> SandwichResult:
     """Train ``archs`` on one batch and take one optimiser step; ``archs[0]`` is the teacher.
 
@@ -61,6 +63,14 @@ def sandwich_step(
     mapped through any small-input adaptation the trainer applies. ``label_loss`` is the
     teacher's loss (e.g. with label smoothing); ``max_grad_norm`` clips the summed gradient. The
     supernet is left in training mode with the teacher active.
+
+    ``distill`` weighs a child's loss between the teacher's soft outputs (1.0: BigNAS's in-place
+    distillation) and the labels (0.0: the plain sandwich rule). Early in training the teacher's
+    outputs are close to uniform and distilling from them pulls the shared head back towards
+    uniform predictions, so a short run (a CPU proxy's few dozen steps) ramps it up instead.
+    ``average`` divides each candidate's loss by their number, so one step moves the shared
+    weights as far as one stand-alone step at the same learning rate (the summed gradient of
+    four candidates is about four stand-alone steps).
     """
     if not archs:
         raise ValueError("a sandwich step needs at least one candidate (the teacher)")
@@ -74,9 +84,15 @@ def sandwich_step(
         if soft_targets is None:
             loss = label_loss(logits, labels)
             soft_targets = F.softmax(logits.detach(), dim=1)
-        else:
+        elif distill >= 1.0:
             loss = soft_cross_entropy(logits, soft_targets)
-        loss.backward()
+        elif distill <= 0.0:
+            loss = label_loss(logits, labels)
+        else:
+            loss = distill * soft_cross_entropy(logits, soft_targets) + (1.0 - distill) * label_loss(
+                logits, labels
+            )
+        (loss / len(archs) if average else loss).backward()
         losses.append(float(loss.detach()))
         accuracies.append(float((logits.detach().argmax(dim=1) == labels).float().mean()))
     if max_grad_norm is not None:

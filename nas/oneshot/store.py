@@ -54,6 +54,9 @@ class SupernetSettings:
     num_random: int = 2
     #: The sandwich's teacher: ``max`` (the space's dearest candidate) or an op it is restricted to.
     teacher: str = "mbconv"
+    #: The children's weight on in-place distillation at the end of the warm ramp (see
+    #: :func:`nas.oneshot.training.distill_weight`); the rest of their loss is on the labels.
+    distill: float = 0.5
     extra: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:

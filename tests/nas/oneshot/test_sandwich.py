@@ -95,3 +95,32 @@ def test_soft_cross_entropy_is_cross_entropy_for_one_hot_targets():
     torch.testing.assert_close(
         soft_cross_entropy(logits, one_hot), torch.nn.functional.cross_entropy(logits, labels)
     )
+
+
+def _grads_after(archs, **options) -> dict[str, torch.Tensor]:
+    torch.manual_seed(0)
+    net = Supernet(SPACE, num_classes=4, in_channels=1)
+    net.eval()  # fixed BN statistics and no dropout: the two runs compute the same function
+    optimizer = torch.optim.SGD(net.parameters(), lr=0.0)
+    sandwich_step(net, optimizer, *_batch(), archs, **options)
+    return {k: p.grad.clone() for k, p in net.named_parameters() if p.grad is not None}
+
+
+def test_an_averaged_step_takes_the_mean_of_the_candidates_gradients():
+    archs = (Supernet(SPACE, 4, 1).largest, Supernet(SPACE, 4, 1).smallest)
+    summed = _grads_after(archs)
+    averaged = _grads_after(archs, average=True)
+    assert summed.keys() == averaged.keys()
+    for name, grad in summed.items():
+        torch.testing.assert_close(averaged[name] * len(archs), grad, rtol=1e-5, atol=1e-7)
+
+
+def test_children_learn_from_the_labels_when_distillation_is_off(supernet):
+    archs = (supernet.largest, supernet.smallest)
+    images, labels = _batch()
+    optimizer = torch.optim.SGD(supernet.parameters(), lr=0.0)
+    result = sandwich_step(supernet, optimizer, images, labels, archs, distill=0.0)
+    supernet.train()  # the step's batch statistics; lr 0 left the weights as they were
+    with torch.no_grad():
+        expected = torch.nn.functional.cross_entropy(supernet(images, archs[1], regularize=False), labels)
+    assert result.losses[1] == pytest.approx(float(expected), rel=1e-5)
