@@ -211,7 +211,7 @@ def describe(console: Console, prep: Prepared, shown: str) -> None:
     console.print(f"data: {data.summary()} (loaded in {prep.load_s:.1f}s)")
     console.print(
         f"space: {config.space.name} ({config.space.size():.2e} architectures) · sampler {config.sampler} · "
-        f"pruner {config.pruner} · budget {config.n_trials} trained candidates (B0 first)"
+        f"pruner {config.pruner} · budget {config.n_trials} trained candidates (the space's reference first)"
         + (f" · timeout {config.timeout:g}s" if config.timeout else "")
     )
     console.print(
@@ -311,9 +311,9 @@ def _best_line(outcome: SearchOutcome, target: int) -> str:
     versus = ""
     if reference is not None:
         b0 = float(reference.user_attrs["reward"])
-        versus = f" vs B0 {b0:.4f} ({a['reward'] / b0 - 1:+.2%})"
+        versus = f" vs reference {b0:.4f} ({a['reward'] / b0 - 1:+.2%})"
         if reference.number == best.number:
-            versus += ": no candidate beat B0 yet (more trials or a longer proxy may)"
+            versus += ": no candidate beat the reference yet (more trials or a longer proxy may)"
     return (
         f"best: trial {best.number} reward {a['reward']:.4f}{versus}; accuracy {a['accuracy']:.4f}, "
         f"MACs {format_flops(int(a['macs']))} ({a['macs'] / target:.2f}xT), params {a['params'] / 1e6:.2f}M"

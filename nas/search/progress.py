@@ -128,9 +128,8 @@ class LiveDisplay:
             attrs = self.best.user_attrs
             versus = ""
             if self.reference_reward:
-                versus = (
-                    f" · B0 {self.reference_reward:.4f} ({attrs[REWARD] / self.reference_reward - 1:+.2%})"
-                )
+                ref = self.reference_reward
+                versus = f" · reference {ref:.4f} ({attrs[REWARD] / ref - 1:+.2%})"
             lines.append(
                 f"best reward {attrs[REWARD]:.4f} (#{self.best.number}, acc {attrs[ACCURACY]:.4f}, "
                 f"MACs {_mac_text(attrs.get(MACS), self.target)}){versus}"
