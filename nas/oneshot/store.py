@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from nas.files import atomic_target, write_atomic
+from nas.search.settings import flatten_settings
 from search_spaces.errors import UserError
 
 #: Folder of all supernets, relative to the working directory (run outputs go under runs/).
@@ -74,18 +75,9 @@ class SupernetSettings:
         return data
 
 
-def _flatten(data: Any, prefix: str = "") -> dict[str, Any]:
-    if isinstance(data, dict):
-        out: dict[str, Any] = {}
-        for key, value in data.items():
-            out.update(_flatten(value, f"{prefix}{key}."))
-        return out
-    return {prefix.rstrip("."): data}
-
-
 def differences(stored: SupernetSettings, wanted: SupernetSettings) -> list[str]:
     """``key: stored vs wanted`` for every compared setting that differs."""
-    old, new = _flatten(stored.compared()), _flatten(wanted.compared())
+    old, new = flatten_settings(stored.compared()), flatten_settings(wanted.compared())
     return [
         f"{key}: {old.get(key, '<unset>')!r} (stored) vs {new.get(key, '<unset>')!r} (now)"
         for key in sorted(set(old) | set(new))

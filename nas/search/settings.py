@@ -69,18 +69,19 @@ def study_settings(
     }
 
 
-def _flatten(data: Any, prefix: str = "") -> dict[str, Any]:
+def flatten_settings(data: Any, prefix: str = "") -> dict[str, Any]:
+    """Nested settings as ``{"a.b.c": value}``, so two of them compare key by key."""
     if isinstance(data, dict):
         out: dict[str, Any] = {}
         for key, value in data.items():
-            out.update(_flatten(value, f"{prefix}{key}."))
+            out.update(flatten_settings(value, f"{prefix}{key}."))
         return out
     return {prefix.rstrip("."): data}
 
 
 def settings_differences(stored: dict[str, Any], wanted: dict[str, Any]) -> list[str]:
     """Human lines ``key: stored -> wanted`` for every setting that differs."""
-    old, new = _flatten(stored), _flatten(wanted)
+    old, new = flatten_settings(stored), flatten_settings(wanted)
     lines = []
     for key in sorted(set(old) | set(new)):
         if key.split(".")[0] in _INFORMATIONAL:
