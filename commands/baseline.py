@@ -96,8 +96,8 @@ def _add_search_flags(g: Any) -> None:
         "--n-trials",
         type=int,
         default=None,
-        help="trained candidates in the study, B0 included, all runs and workers together; rejected and "
-        f"duplicate candidates cost nothing and do not count {flags.default(str(DEFAULT_TRIALS))}",
+        help="trained candidates in the study, the reference included, all runs and workers together; "
+        f"rejected and duplicate ones cost nothing and do not count {flags.default(str(DEFAULT_TRIALS))}",
     )
     g.add_argument(
         "--timeout",

@@ -34,7 +34,7 @@ from search_spaces.notation import short_arch, si_count
 
 
 def leaderboard_rows(outcome: SearchOutcome, top: int = 10) -> list[FrozenTrial]:
-    """Top-k in-band candidates by reward, plus B0 when it is not among them."""
+    """Top-k in-band candidates by reward, plus the reference when it is not among them."""
     rows = list(outcome.ranking[:top])
     if outcome.reference is not None and outcome.reference not in rows:
         rows.append(outcome.reference)
@@ -48,18 +48,18 @@ def arch_lines(rows: list[FrozenTrial]) -> str:
     )
     lines = [legend]
     for trial in rows:
-        tag = f"#{trial.number}" + (" B0" if trial.user_attrs.get(ROLE) == ROLE_REFERENCE else "")
+        tag = f"#{trial.number}" + (" ref" if trial.user_attrs.get(ROLE) == ROLE_REFERENCE else "")
         lines.append(f"{tag:>8}  {short_arch(arch_from_code(trial.user_attrs[ARCH_CODE]))}")
     return "\n".join(lines)
 
 
 def leaderboard(outcome: SearchOutcome, target: int, top: int = 10) -> Table:
-    """Top-k in-band candidates by reward, plus B0 when it is not among them."""
+    """Top-k in-band candidates by reward, plus the reference when it is not among them."""
     reference = outcome.reference
     b0 = float(reference.user_attrs[REWARD]) if reference else None
     rows = leaderboard_rows(outcome, top)
     table = Table(title=f"leaderboard: top {top} by reward (target {format_flops(target)} MACs)")
-    for name in ("rank", "trial", "reward", "vs B0", "accuracy", "MACs", "xT", "params"):
+    for name in ("rank", "trial", "reward", "vs ref", "accuracy", "MACs", "xT", "params"):
         table.add_column(name, justify="right", no_wrap=True)
     position = {t.number: i for i, t in enumerate(outcome.ranking, 1)}
     for trial in rows:
@@ -68,7 +68,7 @@ def leaderboard(outcome: SearchOutcome, target: int, top: int = 10) -> Table:
         is_b0 = a.get(ROLE) == ROLE_REFERENCE
         table.add_row(
             str(position.get(trial.number, "-")),
-            f"{trial.number}" + (" B0" if is_b0 else ""),
+            f"{trial.number}" + (" ref" if is_b0 else ""),
             f"{reward:.4f}",
             f"{reward / b0 - 1:+.2%}" if b0 else "-",
             f"{a[ACCURACY]:.4f}",

@@ -62,7 +62,7 @@ def trial_summary(trial: FrozenTrial, target: int) -> str:
     reason = attrs.get(REASON, "")
     head = f"#{trial.number}"
     if attrs.get(ROLE) == ROLE_REFERENCE:
-        head += " B0"
+        head += " ref"
     if reason.startswith(REJECTED):
         return f"{head} {reason}"
     if reason.startswith(DUPLICATE):
