@@ -129,17 +129,10 @@ def promotion_table(promotion: Any) -> Any:
 
 
 def verdict(promotion: Any) -> str:
-    """The plain sentence about the winner against B0."""
-    w, b = promotion.winner, promotion.reference
-    if w is None:
-        return "no promoted candidate finished its stand-alone runs"
-    if b is None or w.arch_code == b.arch_code:
-        return "winner: B0 itself -- no promoted candidate beat it stand-alone"
-    delta = w.mean_reward / b.mean_reward - 1 if b.mean_reward else float("nan")
-    line = f"winner vs B0: reward {w.mean_reward:.4f} vs {b.mean_reward:.4f} ({delta:+.2%})"
-    if promotion.within_noise:
-        return line + ": within noise of each other (the seeds' spread covers the gap); treat them as equal"
-    return line + ": a gap larger than the seeds' spread"
+    """The plain sentence about the winner against B0 (:func:`nas.search.promotion.verdict`)."""
+    from nas.search.promotion import verdict as promotion_verdict
+
+    return str(promotion_verdict(promotion))
 
 
 def _promote(console: Any, args: argparse.Namespace, prep: Any, outcome: Any) -> Any:

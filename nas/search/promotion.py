@@ -33,6 +33,7 @@ from nas.studies.records import (
     FIDELITY_STANDALONE,
     MACS,
     PARAMS,
+    PROMOTED_FROM,
     REASON,
     REWARD,
     ROLE,
@@ -108,6 +109,20 @@ class Promotion:
         return abs(w.mean_reward - b.mean_reward) < 2 * se or se == 0.0 and w.mean_reward == b.mean_reward
 
 
+def verdict(promotion: Promotion) -> str:
+    """The plain sentence about the winner against B0 (:attr:`Promotion.within_noise`)."""
+    w, b = promotion.winner, promotion.reference
+    if w is None:
+        return "no promoted candidate finished its stand-alone runs"
+    if b is None or w.arch_code == b.arch_code:
+        return "winner: B0 itself -- no promoted candidate beat it stand-alone"
+    delta = w.mean_reward / b.mean_reward - 1 if b.mean_reward else float("nan")
+    line = f"winner vs B0: reward {w.mean_reward:.4f} vs {b.mean_reward:.4f} ({delta:+.2%})"
+    if promotion.within_noise:
+        return line + ": within noise of each other (the seeds' spread covers the gap); treat them as equal"
+    return line + ": a gap larger than the seeds' spread"
+
+
 def to_promote(ranking: list[FrozenTrial], k: int, reference: FrozenTrial | None) -> list[FrozenTrial]:
     """The best ``k`` distinct architectures of the supernet ranking (not B0), then B0's trial."""
     seen = {reference.user_attrs.get(ARCH_CODE)} if reference is not None else set()
@@ -159,7 +174,7 @@ def _record_run(
         "images_per_s": float(result.images_per_s),
         "device": str(result.device),
         "curve": [float(x) for x in result.curve],
-        "promoted_from": source.number,
+        PROMOTED_FROM: source.number,
     }
     multi = len(study.directions) > 1
     values = ([float(result.accuracy), float(macs)] if multi else [float(value)]) if ok else None  # type: ignore[arg-type]
@@ -220,4 +235,12 @@ def promote(
     return Promotion(tuple(out), winner, b0)
 
 
-__all__ = ["DEFAULT_PROMOTE", "DEFAULT_REPEATS", "Promoted", "Promotion", "promote", "to_promote"]
+__all__ = [
+    "DEFAULT_PROMOTE",
+    "DEFAULT_REPEATS",
+    "Promoted",
+    "Promotion",
+    "promote",
+    "to_promote",
+    "verdict",
+]

@@ -71,6 +71,8 @@ FIDELITY_STANDALONE: Final = "standalone"
 FIDELITIES: Final = (FIDELITY_SUPERNET, FIDELITY_STANDALONE)
 #: The training seed of a promoted (stand-alone, repeated) trial.
 SEED: Final = "seed"
+#: The number of the supernet-scored trial a promoted run retrains.
+PROMOTED_FROM: Final = "promoted_from"
 #: Coefficient trials (EfficientNet Eq. 3): the grid point and the MACs it realises.
 ALPHA: Final = "alpha"
 BETA: Final = "beta"
