@@ -21,6 +21,7 @@ from results.chart_style import (
     si_log_ticks,
 )
 from results.leaderboard import finished, rank_column
+from results.oneshot_charts import split_by_fidelity, standalone_trace
 from results.pareto import pareto_front
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
@@ -260,17 +261,21 @@ def accuracy_macs_figure(
     if not len(done):
         return None
     fig = go.Figure()
-    candidates = done[done["role"] != "reference"]
+    supernet, standalone = split_by_fidelity(done[done["role"] != "reference"])
+    both = bool(len(supernet) and len(standalone))  # a oneshot study: the two fidelities apart
+    candidates = supernet if both else done[done["role"] != "reference"]
     has_reward = candidates["reward"].notna().any()
     fig.add_trace(
         _markers(
             candidates,
             nums(candidates["macs"], 1e-6),
             nums(candidates["accuracy"], 100),
-            "candidates",
+            "candidates: supernet, inherited weights" if both else "candidates",
             _candidate_marker(candidates, has_reward),
         )
     )
+    if both:
+        fig.add_trace(standalone_trace(standalone))
     pruned = frame[(frame["status"] == "pruned") & frame["accuracy"].notna() & frame["macs"].notna()]
     if len(pruned):
         fig.add_trace(

@@ -37,6 +37,9 @@ from results.html_sections import (
     pareto_html,
 )
 from results.leaderboard import leaderboard
+from results.oneshot import is_oneshot, promotion_of, supernet_history_frame
+from results.oneshot_charts import supernet_curve_figure
+from results.oneshot_sections import TITLE, promotion_html
 from results.settings_html import settings_html
 from results.stats import search_cost
 from results.storage import load_study, open_storage
@@ -168,6 +171,8 @@ def figures(study: optuna.Study, frame: pd.DataFrame | None = None) -> list[tupl
             ("coefficients", coefficient_figure(frame, band)),
             ("comparison", comparison_figure(frame, band)),
         ]
+        if is_oneshot(study):
+            out.insert(2, ("supernet", supernet_curve_figure(supernet_history_frame(study))))
     base = _base_arch(frame, study)
     if base is not None:
         best = winner(frame, band)
@@ -204,12 +209,14 @@ def render_report(study: optuna.Study, storage_label: str = "") -> str:
         )
     band = constraint_band(settings)
     coefficients = study_kind(study) == "coefficients"
+    promotion = None if coefficients else promotion_of(study)
     tables = [
         (
             "Winner at φ = 1 (compound coefficients)" if coefficients else "Best architecture",
             best_arch_html(frame, band if coefficients else None),
         ),
         (f"Leaderboard (top {TOP_K})", leaderboard_html(frame) if len(frame) and not coefficients else ""),
+        (TITLE, promotion_html(promotion) if promotion is not None else ""),
         ("Coefficient grid", coefficients_html(frame, band)),
         ("Pareto front (accuracy vs MACs)", "" if coefficients else pareto_html(frame)),
     ]

@@ -16,6 +16,7 @@ from results.coefficients import constraint_band, winner
 from results.formatting import REWARD_SPEC, duration
 from results.formatting import number as num
 from results.leaderboard import leaderboard, rank_column
+from results.oneshot import has_supernet_trials
 from results.pareto import pareto_front
 from results.stats import search_cost
 from results.tables import reward_exponent, study_kind, study_settings, target_macs
@@ -80,6 +81,10 @@ def leaderboard_html(frame: pd.DataFrame) -> str:
         ]
         for r in top.to_dict("records")
     ]
+    if has_supernet_trials(frame):  # a oneshot study: say how each accuracy was measured
+        headers.insert(3, ("fidelity", ""))
+        for row, r in zip(rows, top.to_dict("records"), strict=True):
+            row.insert(3, esc(r["fidelity"]))
     return table_html(headers, rows)
 
 

@@ -25,6 +25,7 @@ from nas.studies.records import (
     CURVE,
     DEVICE,
     EPOCHS_RUN,
+    FIDELITY,
     IMAGES_PER_S,
     KIND_KEY,
     MACS,
@@ -35,6 +36,7 @@ from nas.studies.records import (
     SETTINGS_KEY,
     TARGET_FLOPS,
     WALL_S,
+    fidelity_of,
     trial_status,
 )
 from search_spaces.codes import arch_from_code
@@ -53,6 +55,7 @@ BASE_COLUMNS: tuple[str, ...] = (
     "state",
     "status",
     "role",
+    "fidelity",
     "value",
     "reward",
     "accuracy",
@@ -75,7 +78,7 @@ COEFFICIENT_COLUMNS: tuple[str, ...] = COEFFICIENT_KEYS
 
 _KNOWN_ATTRS = frozenset(
     {ARCH_CODE, MACS, PARAMS, ACCURACY, REWARD, EPOCHS_RUN, WALL_S, IMAGES_PER_S}
-    | {DEVICE, CURVE, REASON, ROLE}
+    | {DEVICE, CURVE, REASON, ROLE, FIDELITY}
     | set(COEFFICIENT_COLUMNS)
 )
 
@@ -134,6 +137,7 @@ def trial_row(trial: optuna.trial.FrozenTrial, n_objectives: int = 1) -> dict[st
         "state": state,
         "status": trial_status(state, reason),
         "role": str(attrs.get(ROLE) or ""),
+        "fidelity": fidelity_of(trial),
         "reward": _float(attrs.get(REWARD)),
         "accuracy": _float(attrs.get(ACCURACY)),
         "macs": _int(attrs.get(MACS)),

@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING, Any
 from results.coefficients import coefficient_trials, constraint_band, scaling_comparison, winner
 from results.formatting import REWARD_SPEC, duration, number
 from results.leaderboard import leaderboard, rank_column
+from results.oneshot import has_supernet_trials, is_oneshot, promotion_of, supernet_history_frame
+from results.oneshot_sections import promotion_table, supernet_history_table
 from results.pareto import pareto_front
 from results.stats import choice_stats, search_cost
 from results.tables import (
@@ -141,6 +143,9 @@ def _leaderboard_table(frame: pd.DataFrame, k: int) -> Any:
     for name in ("#", "trial", "reward", "acc.", "MACs", "params", "time"):
         table.add_column(name, justify="right", no_wrap=True)
     table.add_column("stages", overflow="fold", ratio=1, min_width=20)
+    oneshot = has_supernet_trials(frame)
+    if oneshot:  # how each accuracy was measured: supernet (inherited weights) or stand-alone
+        table.add_column("fidelity", no_wrap=True)
     for row in top.to_dict("records"):
         table.add_row(
             str(row["rank"]),
@@ -151,6 +156,7 @@ def _leaderboard_table(frame: pd.DataFrame, k: int) -> Any:
             _mega(row["params"], ".2f"),
             duration(_float(row["wall_s"]), sep=""),
             compact_stages(row["arch_code"]),
+            *([str(row["fidelity"])] if oneshot else []),
         )
     return table
 
@@ -303,6 +309,13 @@ def print_study(study: optuna.Study, console: Console, k: int = 10, storage_labe
         console.print("No trial has finished training yet.")
         return
     console.print(_leaderboard_table(frame, k))
+    promotion = promotion_of(study)
+    if promotion is not None:
+        console.print(promotion_table(promotion))
+    if is_oneshot(study):
+        history = supernet_history_table(supernet_history_frame(study))
+        if history is not None:
+            console.print(history)
     console.print(_pareto_table(frame))
     choices = _choices_table(frame, k)
     if choices is not None:

@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 #: Fixtures that build real studies (baseline and coefficient) for the results and command tests.
-pytest_plugins = ["tests.study_fixtures"]
+pytest_plugins = ["tests.study_fixtures", "tests.oneshot_fixtures"]
 
 REQUIRE_SERVICES = os.environ.get("EFFSEARCH_REQUIRE_SERVICES") == "1"
 
