@@ -198,13 +198,15 @@ def holder_of(study: Any, candidate: Candidate, number: int) -> int | None:
     """The lowest trial numbered below ``number`` that trains (or trained) ``candidate``, if any.
 
     Several workers may start the same work at once (the reference, a candidate queued again).
-    Every trial says what it trains (its ``role``) as it starts, and lower-numbered running trials
-    that have not said it yet are waited for (milliseconds), so exactly the lowest-numbered trial
-    trains it: trial numbers are handed out atomically by the storage.
+    Every trial says what it trains as it starts, one attribute at a time (its ``role``, then the
+    MACs a single-dimension model is sized to, ...), and names its worker last; lower-numbered
+    running trials that have not named their worker yet are waited for (milliseconds), so their
+    whole record is read and exactly the lowest-numbered trial trains it: trial numbers are handed
+    out atomically by the storage.
     """
     from optuna.trial import TrialState
 
-    from nas.studies.liveness import fail_stale, stale_trial_ids
+    from nas.studies.liveness import WORKER_ATTR, fail_stale, stale_trial_ids
 
     while True:
         stale = stale_trial_ids(study)
@@ -214,7 +216,7 @@ def holder_of(study: Any, candidate: Candidate, number: int) -> int | None:
         silent = [
             t
             for t in lower
-            if t.state == TrialState.RUNNING and "role" not in t.user_attrs and t._trial_id not in stale
+            if t.state == TrialState.RUNNING and WORKER_ATTR not in t.user_attrs and t._trial_id not in stale
         ]
         if not silent:
             break
