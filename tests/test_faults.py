@@ -28,7 +28,9 @@ from tests.test_bad_input import SYNTH, TINY_PROXY, TINY_SPACE, dump, seed_studi
 
 REPO = Path(__file__).resolve().parent.parent
 NOBODY = ("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--")
-SLOW_PROXY = "epochs: 4\ntrain_subset: 64\nval_size: 16\nresolution: 16\nbatch_size: 8\n"
+#: Slow enough that a run is still training when the test has seen one trial finish: a fast CI
+#: machine must not finish the whole search between two polls.
+SLOW_PROXY = "epochs: 6\ntrain_subset: 128\nval_size: 16\nresolution: 16\nbatch_size: 8\n"
 
 
 def _missing(what: str) -> None:
@@ -246,7 +248,7 @@ def _trials(db: Path) -> list[tuple[int, str, float | None]]:
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM, signal.SIGKILL], ids=["INT", "TERM", "KILL"])
 def test_a_search_killed_mid_trial_keeps_its_trials_and_resumes(sig, tmp_path):
     db = tmp_path / "study.db"
-    argv = baseline_argv(tmp_path, db, "--n-trials", "3", "--sampler", "random", proxy="slow.yaml")
+    argv = baseline_argv(tmp_path, db, "--n-trials", "8", "--sampler", "random", proxy="slow.yaml")
     env = {
         **os.environ, "PYTHONPATH": str(REPO), "OMP_NUM_THREADS": "1",
         "EFFSEARCH_HEARTBEAT_INTERVAL": "1", "EFFSEARCH_GRACE_PERIOD": "3",
