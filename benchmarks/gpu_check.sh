@@ -12,6 +12,8 @@
 #   --full-2    proxy fidelity, second half + Spearman of both halves: at most 8 minutes
 #               (needs full-1's fidelity_a.json in OUTDIR, or run --full)
 #   --full      --full-1 then --full-2 (about 14 minutes: only where no per-command limit applies)
+#   --oneshot   the one-shot search's benchmark (supernet scoring vs stand-alone: throughput and
+#               rank fidelity): at most 8 minutes
 #   --dry-run   every step of every mode at a tiny size on the CPU (a smoke test, 1-4 min on two cores)
 #   --data-dir  folder with Fashion-MNIST's four IDX .gz files (default .data/fashion-mnist;
 #               make it with `bash benchmarks/prepare_gpu_data.sh`)
@@ -28,7 +30,7 @@ repo="$(cd "$(dirname "$0")/.." && pwd)"
 out="" mode="quick" data_dir="$repo/.data/fashion-mnist" help=0
 while [ $# -gt 0 ]; do
   case "$1" in
-    --quick | --full | --full-1 | --full-2 | --dry-run) mode="${1#--}" ;;
+    --quick | --full | --full-1 | --full-2 | --oneshot | --dry-run) mode="${1#--}" ;;
     --data-dir) [ $# -ge 2 ] || die "--data-dir needs a folder"; data_dir="$2"; shift ;;
     --data-dir=*) data_dir="${1#*=}" ;;
     -h | --help) help=1 ;;
@@ -50,6 +52,7 @@ if [ "$mode" = dry-run ]; then
   QUALITY="--proxy \$out/dry_proxy.yaml"
   FIDELITY="--short-subset 64 --short-epochs 1 --long-subset 128 --long-epochs 1 --val-size 100 --batch 64 --stem-stride 2 --threads 1"
   SLICE_A="0:2" SLICE_B="2:3"
+  ONESHOT="--stem-stride 2 --archs 2 --seeds 1 --supernet-epochs 1 --supernet-subset 128 --short-subset 64 --short-epochs 1 --long-subset 64 --long-epochs 1 --throughput-scores 2 --score-images 100 --bn-batches 1 --threads 1"
 else
   DEV=cuda
   TRAINER_VS="--images 60000 --batch 512 --epochs 2"
@@ -59,6 +62,7 @@ else
   QUALITY="--proxy long"
   FIDELITY="--short gpu --long long"
   SLICE_A="0:6" SLICE_B="6:12"
+  ONESHOT="--archs 16 --seeds 2 --supernet-epochs 10 --supernet-subset 20000 --long-subset 20000 --long-epochs 5 --throughput-scores 100 --score-images 1000"
 fi
 
 # ---- one line per step: step MODES NAME ESTIMATE_S "what" -- command... ------------------------
@@ -139,7 +143,7 @@ step "quick" epoch_stem1 40 "one 60k-image epoch of B0 at 32px, stem stride 1 (g
 step "quick" epoch_stem2 30 "the same epoch at stem stride 2 (goal < 1.0 s steady state; measured 0.76 s)" -- "$PY" benchmarks/bench_trainer.py --device "$DEV" --data-dir "$data" --epoch-time $EPOCH2 --json-out "$out/epoch_stem2.json"
 step "quick" search_standalone 90 "stand-alone search: 4 candidates, gpu preset cut to 2 epochs, TPE + median pruner" -- "$PY" -m cli baseline --device "$DEV" --data-dir "$data" $SEARCH --storage "sqlite:///$out/search.db" --study gpu_check --out "$out/search"
 # ---- further steps: add one line above this marker (quick steps: keep the quick sum <= 360 s) ---
-# e.g. step "quick" search_oneshot 60 "one-shot search: ..." -- "$PY" benchmarks/bench_oneshot.py --device "$DEV" --data-dir "$data" $ONESHOT --json-out "$out/search_oneshot.json"
+step "oneshot" oneshot 420 "one-shot: supernet (10 epochs, 20k images) scoring vs stand-alone; rank fidelity of 16 archs vs 5-epoch runs (goal Spearman >= 0.6)" -- "$PY" benchmarks/bench_oneshot.py --device "$DEV" --data-dir "$data" $ONESHOT --store "$out/supernets" --json-out "$out/oneshot.json"
 step "full-1" quality_b0_long 90 "quality: B0, 'long' preset (55k images, 10 epochs), test accuracy (goal >= 90%)" -- "$PY" -m cli evaluate --arch b0 --device "$DEV" --data-dir "$data" $QUALITY --test --quiet --json-out "$out/quality_b0_long.json"
 step "full-1" fidelity_a 330 "proxy fidelity, architectures 1-6: gpu preset (5 epochs) vs long (10 epochs)" -- "$PY" benchmarks/bench_proxy_fidelity.py --device "$DEV" --data-dir "$data" $FIDELITY --slice "$SLICE_A" --json-out "$out/fidelity_a.json"
 step "full-2" fidelity_b 390 "proxy fidelity, architectures 7-12 (the widest and deepest)" -- "$PY" benchmarks/bench_proxy_fidelity.py --device "$DEV" --data-dir "$data" $FIDELITY --slice "$SLICE_B" --json-out "$out/fidelity_b.json"
@@ -148,7 +152,7 @@ step "full-2" fidelity 5 "Spearman rank correlation of all 12 (goal >= 0.6)" -- 
 if [ "$help" = 1 ]; then
   echo
   echo "Sums of the estimates: quick ${mode_estimate[quick]} s (limit 360), full-1 ${mode_estimate[full-1]} s," \
-    "full-2 ${mode_estimate[full-2]} s (limit 480 each)."
+    "full-2 ${mode_estimate[full-2]} s, oneshot ${mode_estimate[oneshot]} s (limit 480 each)."
   exit 0
 fi
 echo "gpu_check $mode: every step ok (estimates sum to ${total_estimate}s); summary in $out/summary.txt"

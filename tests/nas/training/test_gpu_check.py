@@ -116,6 +116,7 @@ def test_help_lists_every_step_with_an_estimate_that_fits():
             totals[mode] = totals.get(mode, 0) + int(estimate)
     assert totals["quick"] <= QUICK_LIMIT_S
     assert totals["full-1"] <= FULL_PART_LIMIT_S and totals["full-2"] <= FULL_PART_LIMIT_S
+    assert totals["oneshot"] <= FULL_PART_LIMIT_S
     assert f"quick {totals['quick']} s" in result.stdout  # the printed sums are these sums
     assert "stem stride 1" in result.stdout and "stem stride 2" in result.stdout
 
@@ -149,6 +150,16 @@ def test_full_runs_both_halves_and_no_quick_step(tmp_path):
     assert summary == ["quality_b0_long", "fidelity_a", "fidelity_b", "fidelity"]
 
 
+def test_oneshot_runs_only_the_one_shot_benchmark(tmp_path):
+    data = write_idx(tmp_path / "fmnist", train=10, test=10)
+    out = tmp_path / "out"
+    env = {"GPU_CHECK_PYTHON": fake_python(tmp_path)}
+    result = run(str(out), "--oneshot", "--data-dir", str(data), env=env, timeout=30)
+    assert result.returncode == 0, result.stderr
+    assert [line.split()[0] for line in (out / "summary.txt").read_text().splitlines()] == ["oneshot"]
+    assert f"--json-out {out}/oneshot.json" in (out / "oneshot.log").read_text()
+
+
 @pytest.mark.slow
 def test_dry_run_runs_every_step_on_the_cpu(tmp_path):
     """1-4 minutes on two shared cores: ten Python start-ups and tiny trainings."""
@@ -157,8 +168,8 @@ def test_dry_run_runs_every_step_on_the_cpu(tmp_path):
     result = run(str(out), "--dry-run", "--data-dir", str(data), timeout=600)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     summary = (out / "summary.txt").read_text().splitlines()
-    assert len(summary) == 10 and all(" ok " in line for line in summary)
-    for name in ("trainer_vs_plain", "epoch_stem1", "epoch_stem2", "quality_b0_long", "fidelity"):
+    assert len(summary) == 11 and all(" ok " in line for line in summary)
+    for name in ("trainer_vs_plain", "epoch_stem1", "epoch_stem2", "quality_b0_long", "fidelity", "oneshot"):
         report = json.loads((out / f"{name}.json").read_text())  # JSON files hold only JSON
         assert report
     assert json.loads((out / "epoch_stem1.json").read_text())["stem_stride"] == 1
