@@ -125,7 +125,7 @@ def progress_figure(frame: pd.DataFrame) -> go.Figure | None:
                 ref,
                 ref["number"].tolist(),
                 nums(ref[by], 100),
-                "B0 reference",
+                "reference",
                 {"color": REFERENCE_COLOR, "size": 15, "symbol": "star", "line": {"width": 1}},
             )
         )
@@ -302,7 +302,7 @@ def accuracy_macs_figure(
     add_star(
         fig,
         done[done["role"] == "reference"],
-        "B0 reference",
+        "reference",
         {"color": REFERENCE_COLOR, "size": 16, "symbol": "star", "line": {"width": 1}},
     )
     return _accuracy_macs_layout(fig, done, span)

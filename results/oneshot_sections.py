@@ -47,7 +47,7 @@ def promotion_rows(promotion: Promotion) -> list[list[str]]:
         rows.append(
             [
                 f"#{p.source_trial}{star}",
-                "B0" if p.role == "reference" else p.role,
+                "ref" if p.role == "reference" else p.role,
                 number(p.macs / 1e6, ".1f", "M") if p.macs else "—",
                 number(p.supernet_accuracy, ".2%"),
                 _spread(p.mean_accuracy, p.std_accuracy, len(p.accuracies)),

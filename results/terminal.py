@@ -139,7 +139,7 @@ def _leaderboard_table(frame: pd.DataFrame, k: int) -> Any:
 
     top = leaderboard(frame, k=k)
     by = rank_column(frame)
-    table = Table(title=f"Leaderboard (top {k} by {by}; B0 = reference)", title_justify="left")
+    table = Table(title=f"Leaderboard (top {k} by {by}; ref = the space's reference)", title_justify="left")
     for name in ("#", "trial", "reward", "acc.", "MACs", "params", "time"):
         table.add_column(name, justify="right", no_wrap=True)
     table.add_column("stages", overflow="fold", ratio=1, min_width=20)
@@ -149,7 +149,7 @@ def _leaderboard_table(frame: pd.DataFrame, k: int) -> Any:
     for row in top.to_dict("records"):
         table.add_row(
             str(row["rank"]),
-            f"{row['number']}{' B0' if row['role'] == 'reference' else ''}",
+            f"{row['number']}{' ref' if row['role'] == 'reference' else ''}",
             number(row["reward"], REWARD_SPEC),
             number(row["accuracy"], ".2%"),
             _mega(row["macs"]),

@@ -57,7 +57,7 @@ def test_every_chart_has_title_axis_titles_and_arch_code_hover(
 def test_accuracy_chart_marks_target_b0_and_pareto(load: Callable[[str], optuna.Study]) -> None:
     fig = dict(figures(load("toy-baseline")))["accuracy-macs"]
     names = [t.name for t in fig.data]
-    assert {"B0 reference", "Pareto front", "reward iso-lines"} <= set(names)
+    assert {"reference", "Pareto front", "reward iso-lines"} <= set(names)
     assert any("target T = 400M" in (a.text or "") for a in fig.layout.annotations)
 
 
