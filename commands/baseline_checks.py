@@ -71,6 +71,22 @@ class Checked:
     inputs: Mapping[Path, str] = field(default_factory=dict)
 
 
+#: Flags that only one strategy reads: a flag the run would ignore is refused, not dropped.
+ONESHOT_ONLY = ("supernet_epochs", "promote", "repeats")
+STANDALONE_ONLY = ("log_to",)
+
+
+def refuse_other_strategy_flags(args: argparse.Namespace) -> None:
+    """A flag of the other ``--strategy`` (it would be silently ignored) ends the run up front."""
+    strategy = getattr(args, "strategy", "standalone")
+    ignored = STANDALONE_ONLY if strategy == "oneshot" else ONESHOT_ONLY
+    for name in ignored:
+        if getattr(args, name, None) is not None:
+            flag = "--" + name.replace("_", "-")
+            other = "standalone" if strategy == "oneshot" else "oneshot"
+            raise UserError(f"{flag} applies only to --strategy {other} (this run is --strategy {strategy})")
+
+
 def _check_numbers(args: argparse.Namespace, n_trials: int, timeout: float | None) -> None:
     if n_trials < 1:
         raise UserError(f"--n-trials must be at least 1, got {n_trials}")
@@ -99,6 +115,7 @@ def check_args(args: argparse.Namespace) -> Checked:
     band = parse_band(args.flops_band)
     n_trials, timeout = resolve_budget(args.n_trials, args.timeout)
     _check_numbers(args, n_trials, timeout)
+    refuse_other_strategy_flags(args)
     pruner = args.pruner or ("none" if args.sampler == "nsga2" else "median")
     if args.sampler == "nsga2" and pruner != "none":
         raise UserError(

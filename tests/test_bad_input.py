@@ -144,6 +144,11 @@ CASES = {
     "baseline unknown pruner": lambda e: baseline(e, "--pruner", "sometimes"),
     "baseline unknown dataset": lambda e: baseline(e, "--dataset", "imagenet-22k"),
     "baseline nsga2 with pruner": lambda e: baseline(e, "--sampler", "nsga2", "--pruner", "median"),
+    # baseline: a flag the chosen --strategy would ignore
+    "baseline standalone with promote": lambda e: baseline(e, "--promote", "2"),
+    "baseline standalone with repeats": lambda e: baseline(e, "--repeats", "3"),
+    "baseline standalone with supernet epochs": lambda e: baseline(e, "--supernet-epochs", "2"),
+    "baseline oneshot with log-to": lambda e: baseline(e, "--strategy", "oneshot", "--log-to", "mlflow"),
     # baseline: files
     "baseline space missing": lambda e: baseline(e, "--space", e["missing"]),
     "baseline space malformed yaml": lambda e: baseline(e, "--space", e["broken"]),
