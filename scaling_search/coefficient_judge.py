@@ -64,6 +64,20 @@ class Judged:
     device: str
     reason: str
 
+    def record(self) -> dict[str, Any]:
+        """The trial attributes of these runs (the coefficient and sweep studies store the same)."""
+        return {
+            "accuracy": self.accuracy,
+            "accuracy_std": self.accuracy_std,
+            "accuracies": list(self.accuracies),
+            "curve": list(self.curve),
+            "epochs_run": self.epochs_run,
+            "wall_s": self.wall_s,
+            "images_per_s": self.images_per_s,
+            "device": self.device,
+            "reason": self.reason,
+        }
+
 
 def judge(
     candidate: Trainable,
@@ -142,16 +156,6 @@ def record(trial: Any, candidate: Candidate, config: CoefficientConfig, judged: 
     if candidate.multiplier is not None:
         attrs.update(multiplier=candidate.multiplier, target_macs=candidate.target_macs)
     if judged is not None:
-        attrs.update(
-            accuracy=judged.accuracy,
-            accuracy_std=judged.accuracy_std,
-            accuracies=list(judged.accuracies),
-            curve=list(judged.curve),
-            epochs_run=judged.epochs_run,
-            wall_s=judged.wall_s,
-            images_per_s=judged.images_per_s,
-            device=judged.device,
-            reason=judged.reason,
-        )
+        attrs.update(judged.record())
     for key, value in attrs.items():
         trial.set_user_attr(key, value)

@@ -54,17 +54,7 @@ def record(trial: Any, point: SweepPoint, config: SweepConfig, judged: Judged | 
         "repeats": config.repeats,
     }
     if judged is not None:
-        attrs.update(
-            accuracy=judged.accuracy,
-            accuracy_std=judged.accuracy_std,
-            accuracies=list(judged.accuracies),
-            curve=list(judged.curve),
-            epochs_run=judged.epochs_run,
-            wall_s=judged.wall_s,
-            images_per_s=judged.images_per_s,
-            device=judged.device,
-            reason=judged.reason,
-        )
+        attrs.update(judged.record())
     for key, value in attrs.items():
         trial.set_user_attr(key, value)
 

@@ -21,6 +21,23 @@ from search_spaces.blocks import ConvBNAct, make_block
 from search_spaces.plan import block_plans, check_io
 
 
+def init_module(module: nn.Module) -> None:
+    """torchvision's EfficientNet initialisation of one layer: Kaiming-normal fan-out convs with zero
+    biases, BatchNorm at ones/zeros, linear layers uniform in +-1/sqrt(out features). Other modules
+    are left as they are. The supernet (nas/oneshot/supernet.py) starts from the same rule."""
+    if isinstance(module, nn.Conv2d):
+        nn.init.kaiming_normal_(module.weight, mode="fan_out")
+        if module.bias is not None:
+            nn.init.zeros_(module.bias)
+    elif isinstance(module, nn.BatchNorm2d):
+        nn.init.ones_(module.weight)
+        nn.init.zeros_(module.bias)
+    elif isinstance(module, nn.Linear):
+        bound = 1.0 / math.sqrt(module.out_features)
+        nn.init.uniform_(module.weight, -bound, bound)
+        nn.init.zeros_(module.bias)
+
+
 class EffNet(nn.Module):
     """The network: ``features`` (stem + stages), ``head`` (1x1 conv), pooling, ``classifier``."""
 
@@ -52,17 +69,7 @@ class EffNet(nn.Module):
     def reset_parameters(self) -> None:
         """torchvision's EfficientNet initialisation."""
         for module in self.modules():
-            if isinstance(module, nn.Conv2d):
-                nn.init.kaiming_normal_(module.weight, mode="fan_out")
-                if module.bias is not None:
-                    nn.init.zeros_(module.bias)
-            elif isinstance(module, nn.BatchNorm2d):
-                nn.init.ones_(module.weight)
-                nn.init.zeros_(module.bias)
-            elif isinstance(module, nn.Linear):
-                bound = 1.0 / math.sqrt(module.out_features)
-                nn.init.uniform_(module.weight, -bound, bound)
-                nn.init.zeros_(module.bias)
+            init_module(module)
 
     def forward_features(self, x: Tensor) -> Tensor:
         """Pooled features (N, ``arch.features``), before dropout and the classifier."""

@@ -24,7 +24,6 @@ proxy's stem stride 1) to every candidate it activates.
 
 from __future__ import annotations
 
-import math
 from dataclasses import replace
 
 import torch.nn.functional as F
@@ -37,6 +36,7 @@ from nas.oneshot.layer import ElasticLayer
 from nas.oneshot.sampling import largest_arch, smallest_arch
 from nas.oneshot.support import unsupported
 from search_spaces.arch import ArchSpec
+from search_spaces.builder import init_module
 from search_spaces.plan import BlockPlan, block_plans, check_io
 from search_spaces.space import SearchSpace, SpaceError
 
@@ -175,17 +175,8 @@ class Supernet(nn.Module):
         for module in self.modules():
             if isinstance(module, ElasticConv2d):
                 module.reset_parameters()
-            elif isinstance(module, nn.Conv2d):
-                nn.init.kaiming_normal_(module.weight, mode="fan_out")
-                if module.bias is not None:
-                    nn.init.zeros_(module.bias)
-            elif isinstance(module, nn.BatchNorm2d):
-                nn.init.ones_(module.weight)
-                nn.init.zeros_(module.bias)
-            elif isinstance(module, nn.Linear):
-                bound = 1.0 / math.sqrt(module.out_features)
-                nn.init.uniform_(module.weight, -bound, bound)
-                nn.init.zeros_(module.bias)
+            else:
+                init_module(module)
 
 
 __all__ = ["Supernet"]
