@@ -29,7 +29,7 @@ ONESHOT_TIMEOUT_S = 120.0
 def add_arguments(g: Any) -> None:
     """``--strategy``, ``--supernet-epochs``, ``--promote``, ``--repeats``."""
     from commands.flags import default
-    from nas.oneshot.training import DEFAULT_SUPERNET_EPOCHS
+    from nas.oneshot.defaults import DEFAULT_SUPERNET_EPOCHS
     from nas.search.promotion import DEFAULT_PROMOTE, DEFAULT_REPEATS
 
     g.add_argument(
@@ -85,7 +85,7 @@ def check(args: argparse.Namespace) -> Any:
 
 def _supernet(console: Any, args: argparse.Namespace, prep: Any) -> Any:
     from commands.supernet import settings_and_store, trained_supernet
-    from nas.oneshot.training import DEFAULT_SUPERNET_EPOCHS
+    from nas.oneshot.defaults import DEFAULT_SUPERNET_EPOCHS
 
     args.kernel_transform = False
     epochs = args.supernet_epochs or DEFAULT_SUPERNET_EPOCHS

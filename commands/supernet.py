@@ -25,7 +25,7 @@ HELP = "Train the weight-sharing supernet of a search space (one-shot search; re
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    from nas.oneshot.training import DEFAULT_SUPERNET_EPOCHS
+    from nas.oneshot.defaults import DEFAULT_SUPERNET_EPOCHS
 
     g = parser.add_argument_group("supernet")
     g.add_argument(
@@ -136,7 +136,7 @@ def run(args: argparse.Namespace) -> int:
     from rich.console import Console
 
     from nas.data.datasets import load_dataset
-    from nas.oneshot.training import DEFAULT_SUPERNET_EPOCHS
+    from nas.oneshot.defaults import DEFAULT_SUPERNET_EPOCHS
     from nas.training.device import resolve_device, use_cpu_threads
     from nas.training.proxy import load_proxy
     from search_spaces.space_yaml import load_space

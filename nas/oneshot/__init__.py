@@ -13,11 +13,31 @@
 This package depends on :mod:`search_spaces` and torch only.
 """
 
-from nas.oneshot.bn_calibration import recalibrate_bn
-from nas.oneshot.extract import extract
-from nas.oneshot.sampling import largest_arch, random_arch, random_archs, sandwich_archs, smallest_arch
-from nas.oneshot.sandwich import SandwichResult, sandwich_step, soft_cross_entropy
-from nas.oneshot.supernet import Supernet
+from importlib import import_module
+from typing import Any
+
+#: Public name -> the module that defines it. Loaded on first use (PEP 562), so importing a
+#: torch-free submodule such as ``nas.oneshot.defaults`` does not load torch.
+_HOMES = {
+    "recalibrate_bn": "nas.oneshot.bn_calibration",
+    "extract": "nas.oneshot.extract",
+    "largest_arch": "nas.oneshot.sampling",
+    "random_arch": "nas.oneshot.sampling",
+    "random_archs": "nas.oneshot.sampling",
+    "sandwich_archs": "nas.oneshot.sampling",
+    "smallest_arch": "nas.oneshot.sampling",
+    "SandwichResult": "nas.oneshot.sandwich",
+    "sandwich_step": "nas.oneshot.sandwich",
+    "soft_cross_entropy": "nas.oneshot.sandwich",
+    "Supernet": "nas.oneshot.supernet",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _HOMES:
+        raise AttributeError(f"module 'nas.oneshot' has no attribute {name!r}")
+    return getattr(import_module(_HOMES[name]), name)
+
 
 __all__ = [
     "SandwichResult",

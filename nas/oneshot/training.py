@@ -32,6 +32,7 @@ import torch.nn.functional as F
 
 from nas.data.augment import crop_flip, normalize
 from nas.data.splits import Splits
+from nas.oneshot.defaults import DEFAULT_SUPERNET_EPOCHS
 from nas.oneshot.sampling import largest_arch, sandwich_archs
 from nas.oneshot.sandwich import sandwich_step
 from nas.oneshot.scoring import Scorer
@@ -43,12 +44,6 @@ from nas.training.optim import lr_at
 from nas.training.proxy import ProxyConfig
 from search_spaces.errors import UserError
 from search_spaces.space import SearchSpace
-
-#: Supernet training epochs by default. On two CPU cores one epoch over the proxy's 2,000 images
-#: costs about seven B0 epochs (the teacher, the smallest and two random children per step), so 3
-#: epochs keep `baseline --strategy oneshot` -- supernet, scoring and promotion -- near the
-#: README's 10-minute budget; BigNAS-style supernets want far more where a GPU is there.
-DEFAULT_SUPERNET_EPOCHS = 3
 
 #: How far into training (a fraction of all steps) the children's distillation weight reaches
 #: its final value. Measured on Fashion-MNIST, 45 steps at 32 px on 2 CPU cores, mnasnet space:
