@@ -18,6 +18,8 @@ import sys
 from collections.abc import Sequence
 from types import ModuleType
 
+from commands.config_file import add_config_flag
+from commands.config_output import RESULTS_FOLDERS, Planned
 from commands.flags import HelpFormatter
 from nas.studies.storage_url import mask_secrets
 from search_spaces.errors import UserError
@@ -74,8 +76,35 @@ def build_parser() -> argparse.ArgumentParser:
             module.NAME, help=module.HELP, description=module.HELP, formatter_class=HelpFormatter
         )
         module.add_arguments(sub)
+        if module.NAME in RESULTS_FOLDERS:
+            add_config_flag(sub, module.NAME)
         sub.set_defaults(_handler=module.run)
     return parser
+
+
+def subparser(parser: argparse.ArgumentParser, command: str) -> argparse.ArgumentParser:
+    """The parser of one subcommand (``effsearch <command> ...``)."""
+    action = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    return action.choices[command]
+
+
+def with_config(
+    parser: argparse.ArgumentParser, args: argparse.Namespace, argv: Sequence[str] | None
+) -> tuple[argparse.Namespace, Planned | None]:
+    """``--config``: the file's values become the subcommand's defaults and the command line is
+    parsed again (so it wins); returns the final flags and the effective config to write
+    (commands/config_file.py, commands/config_output.py). Every refusal is a UserError."""
+    from commands import config_file
+    from commands.config_output import plan
+
+    if args.command not in RESULTS_FOLDERS:
+        return args, None
+    sub = subparser(parser, args.command)
+    if args.config:
+        from_file = config_file.apply(sub, args.config)
+        args = parser.parse_args(argv)
+        config_file.refuse_masked(from_file, args, args.config)
+    return args, plan(sub, args, args.command)
 
 
 def version() -> str:
@@ -96,14 +125,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return 0
-    args._parser = parser  # `effsearch completion` describes the whole command line
+    command, config = args.command, None
     try:
-        return int(args._handler(args) or 0)
+        args, config = with_config(parser, args, argv)
+        args._parser = parser  # `effsearch completion` describes the whole command line
+        code = int(args._handler(args) or 0)
+        if config is not None:
+            config.write()
+        return code
     except UserError as exc:
-        sys.stderr.write(f"effsearch {args.command}: error: {mask_secrets(str(exc))}\n")
+        sys.stderr.write(f"effsearch {command}: error: {mask_secrets(str(exc))}\n")
         return 2
     except KeyboardInterrupt:
-        sys.stderr.write(f"effsearch {args.command}: interrupted\n")
+        if config is not None:
+            config.write()  # the study holds what ran: the config resumes it
+        sys.stderr.write(f"effsearch {command}: interrupted\n")
         return 130
     except Exception as exc:  # a storage fault met mid-run (disk full): one line, not a traceback
         from nas.studies.storage_faults import storage_fault
@@ -111,7 +147,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         fault = storage_fault(exc)
         if fault is None:
             raise
-        sys.stderr.write(f"effsearch {args.command}: error: {mask_secrets(fault)}\n")
+        sys.stderr.write(f"effsearch {command}: error: {mask_secrets(fault)}\n")
         return 2
 
 

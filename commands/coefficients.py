@@ -78,7 +78,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     flags.add_seed(parser, 0, "seed of the grid order and of training")
     flags.add_storage(parser)
     flags.add_study(parser, "coefficients-<base>-phi<phi>-<dataset>")
-    flags.add_out_dir(parser)
+    flags.add_out_dir(parser, "folder for <study>/coefficients.yaml, baseline.yaml and report.html")
+
+
+def results_folder(args: argparse.Namespace) -> tuple[str, Path]:
+    """(study name, ``<out-dir>/<study>``): where this run writes, derived as :func:`_prepare` does."""
+    from scaling_search.coefficient_output import default_study_name
+    from scaling_search.inputs import load_base
+
+    study = (
+        args.study.strip()
+        if args.study
+        else default_study_name(load_base(args.base)[0], args.phi, args.dataset)
+    )
+    return study, Path(args.out) / study
 
 
 def _prepare(args: argparse.Namespace) -> tuple[Any, Any]:

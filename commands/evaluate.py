@@ -65,7 +65,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     flags.add_format(parser, ("table", "json"))
     flags.add_quiet(parser)
     parser.add_argument(
-        "--json-out", default=None, help="also write the JSON report to this file " + flags.default("none")
+        "--json-out",
+        default=None,
+        metavar="FILE",
+        help="also write the JSON report to this file " + flags.default("none"),
     )
     parser.add_argument(
         "--save",

@@ -62,7 +62,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         type=int,
         help="input size of the exported model " + flags.default("the architecture's"),
     )
-    parser.add_argument("--out", required=True, help="file to write")
+    parser.add_argument("--out", required=True, metavar="FILE", help="file to write")
 
 
 def scaled_arch(args: argparse.Namespace):

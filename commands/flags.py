@@ -16,7 +16,7 @@ How to use it in a command module::
         flags.add_seed(parser, value=0, why="seed of the grid order and of training")
         flags.add_storage(parser)                  # --storage
         flags.add_study(parser, "coefficients-<base>-phi<phi>-<dataset>")
-        flags.add_out_dir(parser)                  # --out runs
+        flags.add_out_dir(parser)                  # --out-dir runs (--out is the same flag)
 
 Help style: write the help text *without* its default. :class:`HelpFormatter` (installed on every
 subparser by ``cli.py``) appends `` (default: X)`` to every optional flag whose default is a
@@ -155,8 +155,20 @@ def add_study(parser: Flags, when_absent: str) -> None:
 
 
 def add_out_dir(parser: Flags, what: str = "output folder") -> None:
-    """``--out`` as the folder runs write into (``runs``, never inside the packages)."""
-    parser.add_argument("--out", default="runs", metavar="DIR", help=what)
+    """``--out-dir``: the folder runs write into (``runs``, never inside the packages).
+
+    ``--out`` is its older spelling, kept as an alias; the value lands in ``args.out`` either way.
+    Why two names: in every other command ``--out`` is a *file* (``export``, ``scale``,
+    ``report``), so the folder-valued flag gets a name that says it is a folder.
+    """
+    parser.add_argument(
+        "--out-dir",
+        "--out",
+        dest="out",
+        default="runs",
+        metavar="DIR",
+        help=f"{what} (--out is the same flag)",
+    )
 
 
 def add_top(parser: Flags) -> None:

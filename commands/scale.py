@@ -45,7 +45,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "integer phi 0-7, base b0) or a coefficients YAML file",
     )
     parser.add_argument("--format", choices=("table", "yaml", "json"), default="table")
-    parser.add_argument("--out", help="write to this file instead of stdout")
+    parser.add_argument("--out", metavar="FILE", help="write to this file instead of stdout")
     flags.add_network_shape(parser)
 
 

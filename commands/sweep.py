@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 from typing import Any
 
 from commands import flags
@@ -48,29 +49,39 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     flags.add_seed(parser, 0, "seed of training")
     flags.add_storage(parser)
     flags.add_study(parser, "sweep-<base>-<dimension>-<dataset>")
-    flags.add_out_dir(parser)
+    flags.add_out_dir(parser, "folder for <study>/sweep.csv and <study>/report.html")
     flags.add_format(parser, ("table", "csv", "json"))
+
+
+def default_study_name(args: argparse.Namespace, base_name: str) -> str:
+    """``sweep-<base>-<dimension>-<dataset>``: the study when ``--study`` is not given."""
+    from nas.search.settings import dataset_slug
+
+    return f"sweep-{base_name}-{args.dimension}-{dataset_slug(args.dataset)}"
+
+
+def results_folder(args: argparse.Namespace) -> tuple[str, Path]:
+    """(study name, ``<out-dir>/<study>``): where this run writes, derived as :func:`_prepare` does."""
+    from scaling_search.inputs import load_base
+
+    study = args.study.strip() if args.study else default_study_name(args, load_base(args.base)[0])
+    return study, Path(args.out) / study
 
 
 def _prepare(args: argparse.Namespace) -> tuple[Any, Any]:
     """(training run, config): flags checked, data read and every network sized before training."""
     from commands.coefficients import run_inputs
     from nas.files import check_outputs, check_study_name
-    from nas.search.settings import dataset_slug
     from nas.studies.storage import refuse_in_memory
     from scaling_search.sweep import SweepConfig, parse_values
     from scaling_search.training_run import check_counts, prepare
 
     values = parse_values(args.values, args.dimension)
     check_counts(args.epochs, args.train_subset, args.study)
-
-    def study_name(base_name: str) -> str:
-        return f"sweep-{base_name}-{args.dimension}-{dataset_slug(args.dataset)}"
-
     refuse_in_memory(args.storage)  # before the data is read
     run = prepare(
         args.base, args.proxy, args.epochs, args.train_subset, args.device, args.dataset,
-        args.data_dir, args.storage, args.study, args.out, study_name,
+        args.data_dir, args.storage, args.study, args.out, lambda name: default_study_name(args, name),
     )  # fmt: skip
     config = SweepConfig(
         run.base, args.dimension, values, args.dataset, run.proxy, run.num_classes, run.in_channels,
