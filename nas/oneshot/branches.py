@@ -12,8 +12,10 @@ extraction copies each slice (``body.{i}.*``):
 - DSConv: kxk depthwise + BN + SiLU -> [SE] -> 1x1 pointwise + BN;
 - conv: kxk conv + BN + SiLU -> [SE].
 
-Note that with this builder DSConv computes the same function as MBConv with expansion 1; they
-still get separate weights, because the space lists them as separate choices.
+With this builder DSConv computes the same function as MBConv with expansion 1, so by default a
+layer that offers both runs DSConv on the MBConv branch (:mod:`nas.oneshot.families`): the steps
+and their names are the same, only the expand conv is skipped. ``DSConvBranch`` holds DSConv's
+weights where MBConv is not a choice, or when sharing is switched off.
 """
 
 from __future__ import annotations

@@ -14,6 +14,7 @@ from torch import Tensor, nn
 
 from nas.oneshot.bounds import LayerBounds
 from nas.oneshot.branches import BRANCHES, Branch
+from nas.oneshot.families import families, weight_family
 from search_spaces.blocks import pool_shortcut
 from search_spaces.plan import BlockPlan
 
@@ -32,20 +33,30 @@ def drop_path(x: Tensor, p: float, training: bool) -> Tensor:
 
 
 class ElasticLayer(nn.Module):
-    """The branches of one layer position (``ops`` of its stage), run as a planned block asks."""
+    """The branches of one layer position, one per weight family of its stage's ``ops``.
 
-    def __init__(self, bounds: LayerBounds, kernel_transform: bool = False) -> None:
+    ``share_dsconv`` runs DSConv on the MBConv branch where the stage offers both
+    (:mod:`nas.oneshot.families`); off, every op has a branch of its own.
+    """
+
+    def __init__(
+        self, bounds: LayerBounds, kernel_transform: bool = False, share_dsconv: bool = True
+    ) -> None:
         super().__init__()
         self.bounds = bounds
+        self.share_dsconv = share_dsconv
         self.branches = nn.ModuleDict(
-            {op: BRANCHES[op](bounds, kernel_transform=kernel_transform) for op in bounds.ops}
+            {
+                op: BRANCHES[op](bounds, kernel_transform=kernel_transform)
+                for op in families(bounds.ops, share_dsconv)
+            }
         )
 
     def branch(self, op: str) -> Branch:
-        """The branch of ``op`` (KeyError-free: a clear error when the op is not a choice here)."""
-        if op not in self.branches:
-            raise ValueError(f"op {op!r} is not a choice of this layer ({', '.join(self.branches)})")
-        branch = self.branches[op]
+        """The branch ``op`` runs on (a clear error when the op is not a choice here)."""
+        if op not in self.bounds.ops:
+            raise ValueError(f"op {op!r} is not a choice of this layer ({', '.join(self.bounds.ops)})")
+        branch = self.branches[weight_family(op, self.bounds.ops, self.share_dsconv)]
         assert isinstance(branch, Branch)
         return branch
 

@@ -13,6 +13,13 @@ Random candidates go through :meth:`SearchSpace.sample` itself -- the one functi
 which parameters exist and when (expansion only for MBConv) -- with a stand-in trial that picks
 uniformly from each choice list with a seeded ``random.Random``. So no Optuna study is needed and
 the validity rules cannot drift from the search's own.
+
+*Stratified* random candidates (:func:`stratified_archs`) fix one thing the uniform draw leaves to
+chance: which op family (:mod:`nas.oneshot.families`) each stage of each child uses. Per stage, the
+step's children take the families in a shuffled round robin, so with as many children as
+families every family's weights train in every stage at every step (uniform sampling leaves a
+stage's regular-conv weights untrained in (2/3)^2 = 44% of the steps with two children), and a
+child still mixes families across stages, as the candidates it must rank do.
 """
 
 from __future__ import annotations
@@ -22,6 +29,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
+from nas.oneshot.families import families
 from search_spaces.arch import ArchSpec
 from search_spaces.space import SearchSpace
 
@@ -62,14 +70,24 @@ def smallest_arch(
     return _with_skips(space, _preferring(space, op).mac_range(num_classes, in_channels).min_arch)
 
 
-class _UniformChoices:
-    """A stand-in for an Optuna trial: each ``suggest_categorical`` is a seeded uniform pick."""
+#: How a sandwich step draws its random children: independently per choice, or with each stage's
+#: op families spread over the children (:func:`stratified_archs`).
+SAMPLINGS: tuple[str, ...] = ("uniform", "stratified")
 
-    def __init__(self, rng: random.Random) -> None:
+
+class _UniformChoices:
+    """A stand-in for an Optuna trial: each ``suggest_categorical`` is a seeded uniform pick.
+
+    ``pinned`` narrows a parameter to a subset of its choices (still a uniform pick within it).
+    """
+
+    def __init__(self, rng: random.Random, pinned: dict[str, Sequence[Any]] | None = None) -> None:
         self.rng = rng
+        self.pinned = pinned or {}
 
     def suggest_categorical(self, name: str, choices: Sequence[Any]) -> Any:
-        return self.rng.choice(list(choices))
+        allowed = [c for c in choices if c in self.pinned[name]] if name in self.pinned else list(choices)
+        return self.rng.choice(allowed)
 
 
 def random_arch(space: SearchSpace, rng: random.Random) -> ArchSpec:
@@ -83,11 +101,57 @@ def random_archs(space: SearchSpace, count: int, seed: int = 0) -> tuple[ArchSpe
     return tuple(random_arch(space, rng) for _ in range(count))
 
 
-def sandwich_archs(
-    space: SearchSpace, rng: random.Random, num_random: int, largest: ArchSpec, smallest: ArchSpec
+def stratified_archs(
+    space: SearchSpace, rng: random.Random, count: int, share_dsconv: bool = True
 ) -> tuple[ArchSpec, ...]:
-    """One step's candidates: ``largest`` first (the teacher), ``smallest``, then random ones."""
-    return (largest, smallest, *(random_arch(space, rng) for _ in range(num_random)))
+    """``count`` random candidates whose op families are spread evenly per stage.
+
+    For each stage the families of its ops (DSConv with MBConv when ``share_dsconv``) are shuffled
+    and dealt to the children in turn; each child then draws its op within the family it was
+    dealt, and every other choice, uniformly through :meth:`SearchSpace.sample`.
+    """
+    dealt: list[list[tuple[str, ...]]] = []
+    for choice in space.stages:
+        groups = list(families(choice.ops, share_dsconv).values())
+        rng.shuffle(groups)
+        dealt.append([groups[j % len(groups)] for j in range(count)])
+    return tuple(
+        space.sample(  # type: ignore[arg-type]
+            _UniformChoices(rng, {f"s{n}.op": dealt[n - 1][j] for n in range(1, len(space.stages) + 1)})
+        )
+        for j in range(count)
+    )
 
 
-__all__ = ["largest_arch", "random_arch", "random_archs", "sandwich_archs", "smallest_arch"]
+def sandwich_archs(
+    space: SearchSpace,
+    rng: random.Random,
+    num_random: int,
+    largest: ArchSpec,
+    smallest: ArchSpec,
+    sampling: str = "uniform",
+    share_dsconv: bool = True,
+) -> tuple[ArchSpec, ...]:
+    """One step's candidates: ``largest`` first (the teacher), ``smallest``, then random ones.
+
+    ``sampling`` is one of :data:`SAMPLINGS`: ``uniform`` draws each random child on its own,
+    ``stratified`` spreads op families over them (:func:`stratified_archs`).
+    """
+    if sampling == "stratified":
+        children = stratified_archs(space, rng, num_random, share_dsconv)
+    elif sampling == "uniform":
+        children = tuple(random_arch(space, rng) for _ in range(num_random))
+    else:
+        raise ValueError(f"sampling must be one of {', '.join(SAMPLINGS)}, got {sampling!r}")
+    return (largest, smallest, *children)
+
+
+__all__ = [
+    "SAMPLINGS",
+    "largest_arch",
+    "random_arch",
+    "random_archs",
+    "sandwich_archs",
+    "smallest_arch",
+    "stratified_archs",
+]

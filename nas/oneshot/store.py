@@ -33,6 +33,9 @@ SETTINGS_FILE = "settings.json"
 CHECKPOINT_FILE = "supernet.pt"
 #: Proxy fields that do not change the weights (how validation is batched, CUDA graphs, the name).
 _PROXY_IGNORED = ("name", "eval_batch_size", "cuda_graph")
+#: Settings added after stores were first written, with the behaviour of the trainer before them,
+#: so an older store reads as what it is (and is refused, not misloaded, by today's defaults).
+_BEFORE_THE_KEY: dict[str, Any] = {"share_dsconv": False, "sampling": "uniform"}
 
 
 @dataclass(frozen=True)
@@ -58,6 +61,13 @@ class SupernetSettings:
     #: The children's weight on in-place distillation at the end of the warm ramp (see
     #: :func:`nas.oneshot.training.distill_weight`); the rest of their loss is on the labels.
     distill: float = 0.5
+    #: DSConv runs on the MBConv branch where a stage offers both (:mod:`nas.oneshot.families`).
+    share_dsconv: bool = True
+    #: How the random children are drawn (:data:`nas.oneshot.sampling.SAMPLINGS`).
+    sampling: str = "stratified"
+    #: Each candidate's loss divided by their number (one step moves shared weights like one
+    #: stand-alone step) instead of BigNAS's sum (see :func:`nas.oneshot.sandwich.sandwich_step`).
+    average_gradients: bool = True
     extra: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -65,8 +75,10 @@ class SupernetSettings:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> SupernetSettings:
+        """Settings as stored; a key the store predates takes the value its trainer used then."""
         known = set(cls.__dataclass_fields__)
-        return cls(**{key: value for key, value in data.items() if key in known})
+        values = {**_BEFORE_THE_KEY, **data}
+        return cls(**{key: value for key, value in values.items() if key in known})
 
     def compared(self) -> dict[str, Any]:
         """The settings as compared: proxy fields that do not touch the weights left out."""

@@ -7,7 +7,8 @@ are the ArchSpecs of a :class:`search_spaces.space.SearchSpace`; the supernet is
 the builder's network (:class:`search_spaces.builder.EffNet`): a fixed stem, per stage as many
 layer positions as the stage's most layers (a candidate with n layers uses the first n), a head
 1x1 conv whose input width follows the last stage, a mean over (H, W), dropout and the linear
-classifier. Each layer position holds one branch per op (:mod:`nas.oneshot.branches`) whose
+classifier. Each layer position holds one branch per op family (:mod:`nas.oneshot.branches`,
+:mod:`nas.oneshot.families`) whose
 kernels, expansions, filters and SE widths are slices of the largest.
 
 A candidate is chosen with :meth:`Supernet.set_active` (or ``forward(x, arch)``) and is then
@@ -46,6 +47,8 @@ class Supernet(nn.Module):
 
     ``kernel_transform`` adds Once-for-All's learned kernel transformation matrices to every
     elastic kernel (see :mod:`nas.oneshot.kernel`); off, a smaller kernel is the plain centre.
+    ``share_dsconv`` runs DSConv on the MBConv weights (expansion 1) where a stage offers both
+    (:mod:`nas.oneshot.families`).
     The largest candidate is active after construction.
     """
 
@@ -55,6 +58,7 @@ class Supernet(nn.Module):
         num_classes: int = 1000,
         in_channels: int = 3,
         kernel_transform: bool = False,
+        share_dsconv: bool = True,
     ) -> None:
         super().__init__()
         check_io(num_classes, in_channels)
@@ -65,10 +69,11 @@ class Supernet(nn.Module):
         self.num_classes = num_classes
         self.in_channels = in_channels
         self.kernel_transform = kernel_transform
+        self.share_dsconv = share_dsconv
         ref = space.reference
         self.stem = ElasticConvBNAct(in_channels, ref.stem_channels, (ref.stem_kernel,))
         self.stages = nn.ModuleList(
-            nn.ModuleList(ElasticLayer(bounds, kernel_transform) for bounds in stage)
+            nn.ModuleList(ElasticLayer(bounds, kernel_transform, share_dsconv) for bounds in stage)
             for stage in layer_bounds(space)
         )
         self.head = ElasticConvBNAct(max(space.stages[-1].channels), ref.head_channels)

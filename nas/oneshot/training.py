@@ -82,11 +82,19 @@ def supernet_settings(
     kernel_transform: bool = False,
     num_random: int = 2,
     teacher: str = "mbconv",
+    share_dsconv: bool = True,
+    sampling: str = "stratified",
+    batch_size: int | None = None,
+    average_gradients: bool = True,
 ) -> SupernetSettings:
-    """The settings of a supernet for ``space`` on ``data`` trained with ``proxy``'s recipe."""
+    """The settings of a supernet for ``space`` on ``data`` trained with ``proxy``'s recipe.
+
+    ``batch_size`` replaces the proxy's for the supernet (its peak learning rate scales with it,
+    :meth:`ProxyConfig.scaled_lr`): more, smaller sandwich steps for the same images.
+    """
     from nas.data.fingerprint import fingerprint
 
-    recipe = proxy.with_overrides(epochs=epochs).to_dict()
+    recipe = proxy.with_overrides(epochs=epochs, batch_size=batch_size or proxy.batch_size).to_dict()
     recipe["train_subset"] = train_subset
     return SupernetSettings(
         space=space.name,
@@ -102,6 +110,9 @@ def supernet_settings(
         kernel_transform=bool(kernel_transform),
         num_random=int(num_random),
         teacher=str(teacher),
+        share_dsconv=bool(share_dsconv),
+        sampling=str(sampling),
+        average_gradients=bool(average_gradients),
     )
 
 
@@ -177,7 +188,9 @@ def train_supernet(
     dev = resolve_device(device)
     found = store.check(settings)
     proxy = recipe_of(settings)
-    supernet = Supernet(space, settings.num_classes, settings.in_channels, settings.kernel_transform)
+    supernet = Supernet(
+        space, settings.num_classes, settings.in_channels, settings.kernel_transform, settings.share_dsconv
+    )
     if proxy.zero_init:  # the proxy's classifier at zero: a 10-class init loss of ln 10, not ~4.5
         torch.nn.init.zeros_(supernet.classifier.weight)
     memory_format = torch.channels_last if proxy.channels_last else torch.contiguous_format
@@ -252,7 +265,13 @@ class _Loop:
             for group in self.opt.param_groups:
                 group["lr"] = lr_at(step, self.total, self.warmup, self.peak, proxy.schedule)
             children = sandwich_archs(
-                self.supernet.space, rng, self.settings.num_random, self.teacher, self.smallest
+                self.supernet.space,
+                rng,
+                self.settings.num_random,
+                self.teacher,
+                self.smallest,
+                self.settings.sampling,
+                self.settings.share_dsconv,
             )
             archs = (self.teacher, self.smallest, *(proxy.train_arch(a) for a in children[2:]))
             with torch.autocast(self.dev.type, dtype=torch.bfloat16, enabled=self.amp):
@@ -264,7 +283,7 @@ class _Loop:
                     archs,
                     label_loss=self._loss,
                     distill=distill_weight(step, self.total, self.settings.distill),
-                    average=True,
+                    average=self.settings.average_gradients,
                 )
             if not all(map(_finite, result.losses)):
                 raise UserError(

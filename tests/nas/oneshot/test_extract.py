@@ -19,9 +19,15 @@ SPACES = all_spaces()
 CANDIDATES = 4  # random candidates per space, besides the largest and the smallest
 
 
-def _supernet(space_id: str, kernel_transform: bool = False) -> Supernet:
+def _supernet(space_id: str, kernel_transform: bool = False, share_dsconv: bool = True) -> Supernet:
     torch.manual_seed(0)
-    net = Supernet(SPACES[space_id], num_classes=5, in_channels=1, kernel_transform=kernel_transform)
+    net = Supernet(
+        SPACES[space_id],
+        num_classes=5,
+        in_channels=1,
+        kernel_transform=kernel_transform,
+        share_dsconv=share_dsconv,
+    )
     scramble(net)
     return net
 
@@ -76,6 +82,13 @@ def test_extraction_bakes_in_the_learned_kernel_transform(space_id):
     assert matrices  # scrambled away from the identity, so the transform changes the kernels
     # The smallest has the smallest kernel everywhere, so every transform matrix is on its path.
     for arch in (net.smallest, random_archs(net.space, 1, seed=3)[0]):
+        _assert_exact(net, arch)
+
+
+@pytest.mark.parametrize("space_id", ["mnasnet", "wide"])
+def test_extraction_is_exact_with_a_branch_per_op_too(space_id):
+    net = _supernet(space_id, share_dsconv=False)
+    for arch in random_archs(net.space, 3, seed=9):
         _assert_exact(net, arch)
 
 

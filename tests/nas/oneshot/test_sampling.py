@@ -6,7 +6,15 @@ import random
 
 import pytest
 
-from nas.oneshot.sampling import largest_arch, random_arch, random_archs, sandwich_archs, smallest_arch
+from nas.oneshot.families import families, weight_family
+from nas.oneshot.sampling import (
+    largest_arch,
+    random_arch,
+    random_archs,
+    sandwich_archs,
+    smallest_arch,
+    stratified_archs,
+)
 from search_spaces.cost import count_cost
 from tests.nas.oneshot.spaces import all_spaces
 
@@ -78,3 +86,39 @@ def test_extremes_can_prefer_an_op_and_stay_members():
         assert b.op == ("dsconv" if "dsconv" in choice.ops else b.op)
         assert s.op == ("conv" if "conv" in choice.ops else s.op)
     assert count_cost(big).macs <= count_cost(largest_arch(space)).macs
+
+
+@pytest.mark.parametrize("space_id", ["mnasnet", "wide"])
+def test_stratified_children_cover_every_op_family_of_every_stage_each_step(space_id):
+    space = SPACES[space_id]
+    rng = random.Random(0)
+    for _ in range(20):
+        children = stratified_archs(space, rng, 3)
+        for number, choice in enumerate(space.stages):
+            ops = choice.ops
+            dealt = [weight_family(child.stages[number].op, ops) for child in children]
+            wanted = set(families(ops))
+            assert set(dealt) == wanted  # every family once per step (3 children >= families)
+            counts = [dealt.count(f) for f in wanted]
+            assert max(counts) - min(counts) <= 1  # dealt evenly
+        assert all(space.problem(child) is None for child in children)
+
+
+def test_stratified_children_still_reach_every_op_and_mix_families_across_stages():
+    space = SPACES["mnasnet"]
+    rng = random.Random(1)
+    children = [child for _ in range(100) for child in stratified_archs(space, rng, 2)]
+    for number, choice in enumerate(space.stages):
+        assert {child.stages[number].op for child in children} == set(choice.ops)
+    mixed = [c for c in children if len({weight_family(s.op, ("mbconv", "dsconv")) for s in c.stages}) > 1]
+    assert len(mixed) > len(children) // 2
+
+
+def test_sandwich_draws_stratified_children_when_asked():
+    space = SPACES["wide"]
+    big, small = largest_arch(space), smallest_arch(space)
+    archs = sandwich_archs(space, random.Random(4), 2, big, small, "stratified")
+    assert archs[:2] == (big, small)
+    assert archs[2:] == stratified_archs(space, random.Random(4), 2)
+    with pytest.raises(ValueError, match="sampling"):
+        sandwich_archs(space, random.Random(4), 2, big, small, "sideways")

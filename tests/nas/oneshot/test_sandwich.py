@@ -46,13 +46,16 @@ def test_a_step_moves_the_weights_of_every_sampled_candidate(supernet):
 
 
 def test_weights_no_sampled_candidate_uses_stay_unchanged(supernet):
-    archs = (supernet.largest, supernet.smallest)  # conv op everywhere, MBConv everywhere
-    dsconv = {k: v.detach().clone() for k, v in supernet.named_parameters() if ".dsconv." in k}
-    assert dsconv
+    # conv op everywhere, and expansion 1 (or DSConv) everywhere: no MBConv expand conv runs
+    archs = (supernet.largest, supernet.smallest)
+    assert all(s.op == "conv" for s in archs[0].stages)
+    assert all(s.expansion == 1 for s in archs[1].stages)
+    expand = {k: v.detach().clone() for k, v in supernet.named_parameters() if ".mbconv.expand." in k}
+    assert expand
     sandwich_step(supernet, torch.optim.SGD(supernet.parameters(), lr=0.1), *_batch(), archs)
     for name, param in supernet.named_parameters():
-        if name in dsconv:
-            assert torch.equal(param, dsconv[name]), name
+        if name in expand:
+            assert torch.equal(param, expand[name]), name
 
 
 def test_students_learn_from_the_detached_teacher_only():
