@@ -111,7 +111,7 @@ def convert(action: argparse.Action, key: str, value: Any, path: str) -> Any:
     except (argparse.ArgumentTypeError, UserError) as exc:  # the type's own message, as on the command line
         raise UserError(f"{where}: {exc}") from None
     except (TypeError, ValueError):
-        kind = _KINDS.get(action.type, "a valid value")  # type: ignore[call-overload]
+        kind = _KINDS.get(action.type, "a valid value")
         raise UserError(f"{where}: expected {kind}, got {quote(value)}") from None
     if action.choices is not None and converted not in action.choices:
         choices = ", ".join(str(c) for c in action.choices)

@@ -93,6 +93,11 @@ def add_arch(parser: Flags, flag: str = "--arch", default_arch: str = "b0") -> N
 def add_dataset(parser: Flags) -> None:
     """``--dataset`` and ``--data-dir``."""
     parser.add_argument("--dataset", default="fashion-mnist", help=DATASETS_HELP)
+    add_data_dir(parser)
+
+
+def add_data_dir(parser: Flags) -> None:
+    """``--data-dir`` alone, for a command whose dataset is recorded elsewhere (a supernet's store)."""
     parser.add_argument(
         "--data-dir",
         default=None,
@@ -257,6 +262,7 @@ __all__ = [
     "DATASETS_HELP",
     "HelpFormatter",
     "add_arch",
+    "add_data_dir",
     "add_dataset",
     "add_device",
     "add_format",

@@ -1,9 +1,11 @@
 """Write a (scaled) architecture as a file other tools can train or serve.
 
 The search ends in an :class:`~search_spaces.arch.ArchSpec`; users train the final network with
-the tools they already use. This module writes it in four forms:
+the tools they already use. This module writes it in five forms:
 
 - ``yaml``: the architecture itself (``search_spaces.arch_yaml``), readable by every command;
+- ``timm-arch-def``: timm's EfficientNet ``arch_def`` block strings with the stem, head and
+  activation arguments (:mod:`search_spaces.timm_arch_def`), for training with timm;
 - ``state-dict``: ``torch.save(model.state_dict())`` of :func:`search_spaces.builder.build_model`
   (load it back with ``torch.load(path, weights_only=True)`` into the same ``build_model``);
 - ``torchscript``: ``torch.jit.script`` of the model, so it keeps its training behaviour (dropout,
@@ -33,7 +35,9 @@ from typing import Any
 from search_spaces.arch import ArchSpec
 from search_spaces.errors import UserError
 
-FORMATS: tuple[str, ...] = ("yaml", "torchscript", "onnx", "state-dict")
+FORMATS: tuple[str, ...] = ("yaml", "torchscript", "onnx", "state-dict", "timm-arch-def")
+#: Formats that describe the architecture only, as text (no weights; printable to stdout).
+TEXT_FORMATS: tuple[str, ...] = ("yaml", "timm-arch-def")
 #: Batch size of the example input: 2 so the exporter cannot specialise the batch axis to 1.
 _EXAMPLE_BATCH = 2
 
@@ -144,6 +148,8 @@ def export(
     name: str | None = None,
     exporter: str | None = None,
     inputs: Mapping[Path, str] | None = None,
+    model: Any = None,
+    origin: str | None = None,
 ) -> ExportResult:
     """Write ``arch`` as ``fmt`` (one of :data:`FORMATS`) to ``out``; parents are created.
 
@@ -151,7 +157,8 @@ def export(
     never over one of ``inputs`` (weights, base or coefficients files), a folder or a device.
 
     ``exporter`` picks the ONNX exporter (``"dynamo"`` or ``"legacy"``); None chooses
-    :func:`onnx_exporter`.
+    :func:`onnx_exporter`. ``model`` is a network already built for ``arch`` with its weights (the
+    inherited ones of :mod:`scaling_search.export_supernet`), ``origin`` where they came from.
     """
     if fmt not in FORMATS:
         raise UserError(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")
@@ -159,19 +166,19 @@ def export(
 
     out = Path(out)
     check_output(out, inputs=inputs)
-    if fmt == "yaml":
+    if fmt in TEXT_FORMATS:
         if weights is not None:
-            raise UserError("--weights has no effect with --format yaml (it writes the architecture only)")
-        from search_spaces.arch_yaml import arch_to_yaml
-
-        write_atomic(out, arch_to_yaml(arch, name), inputs=inputs)
-        return ExportResult(out, fmt, "arch_to_yaml", None, out.stat().st_size)
+            raise UserError(f"--weights has no effect with --format {fmt} (it writes the architecture only)")
+        write_atomic(out, text_of(arch, fmt, name, num_classes, in_channels), inputs=inputs)
+        return ExportResult(out, fmt, _TEXT_WRITERS[fmt], None, out.stat().st_size)
 
     import torch
 
     if fmt == "onnx":
         require_onnx()
-    model = build(arch, num_classes, in_channels, weights)
+    model = build(arch, num_classes, in_channels, weights) if model is None else model.eval()
+    if origin is None and weights is not None:
+        origin = str(weights)
     x = example_input(arch, in_channels)
     with torch.no_grad(), atomic_target(out, inputs=inputs) as tmp:
         if fmt == "state-dict":
@@ -184,7 +191,23 @@ def export(
             if how not in ("dynamo", "legacy"):
                 raise UserError(f"unknown ONNX exporter {how!r}; expected dynamo or legacy")
             _export_onnx(model, x, tmp, how)
-    return ExportResult(out, fmt, how, None if weights is None else str(weights), out.stat().st_size)
+    return ExportResult(out, fmt, how, origin, out.stat().st_size)
+
+
+_TEXT_WRITERS = {"yaml": "arch_to_yaml", "timm-arch-def": "timm_yaml"}
+
+
+def text_of(
+    arch: ArchSpec, fmt: str, name: str | None = None, num_classes: int = 1000, in_channels: int = 3
+) -> str:
+    """The text of a :data:`TEXT_FORMATS` export (timm's refusals are one UserError line)."""
+    if fmt == "timm-arch-def":
+        from search_spaces.timm_arch_def import timm_yaml, to_timm
+
+        return timm_yaml(to_timm(arch, num_classes, in_channels), name)
+    from search_spaces.arch_yaml import arch_to_yaml
+
+    return arch_to_yaml(arch, name)
 
 
 def require_onnx() -> None:
@@ -198,6 +221,7 @@ def require_onnx() -> None:
 
 __all__ = [
     "FORMATS",
+    "TEXT_FORMATS",
     "ExportResult",
     "build",
     "example_input",
@@ -205,4 +229,5 @@ __all__ = [
     "load_weights",
     "onnx_exporter",
     "require_onnx",
+    "text_of",
 ]
