@@ -129,9 +129,11 @@ def check_run_outputs(run: Any, names: tuple[str, ...], args: argparse.Namespace
     from nas.files import check_output, check_outputs, check_study_name, inputs_of
 
     check_study_name(run.study_name)
-    check_outputs(run.out_dir, names, inputs=run_inputs(run, args))
+    check_outputs(run.out_dir, names, inputs=run_inputs(run, args), flag="--out-dir")
     # baseline.yaml may be --base itself: it is then kept, not written (check_baseline_file)
-    check_output(run.out_dir / "baseline.yaml", inputs=inputs_of(run.storage_url, proxy=args.proxy))
+    check_output(
+        run.out_dir / "baseline.yaml", inputs=inputs_of(run.storage_url, proxy=args.proxy), flag="--out-dir"
+    )
 
 
 def write_report(

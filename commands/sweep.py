@@ -89,7 +89,7 @@ def _prepare(args: argparse.Namespace) -> tuple[Any, Any]:
     )  # fmt: skip
     config.points()  # sizes checked (a network too large to train is refused here)
     check_study_name(run.study_name)
-    check_outputs(run.out_dir, ("sweep.csv", "report.html"), inputs=run_inputs(run, args))
+    check_outputs(run.out_dir, ("sweep.csv", "report.html"), inputs=run_inputs(run, args), flag="--out-dir")
     return run, config
 
 
@@ -160,7 +160,7 @@ def run(args: argparse.Namespace) -> int:
     table = rows(outcome)
     sys.stdout.write(render(table, args.format))
     inputs = run_inputs(job, args)
-    path = write_atomic(job.out_dir / "sweep.csv", render(table, "csv"), inputs=inputs)
+    path = write_atomic(job.out_dir / "sweep.csv", render(table, "csv"), inputs=inputs, flag="--out-dir")
     console.print(f"{outcome.trained} training(s) this run, {outcome.wall_s:.0f} s; wrote {path}")
     write_report(console, job.storage_url, job.study_name, job.out_dir / "report.html", NAME, inputs)
     return 0
