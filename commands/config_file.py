@@ -43,7 +43,7 @@ def add_config_flag(parser: argparse.ArgumentParser, command: str) -> None:
         dest=DEST,
         default=None,
         metavar="FILE",
-        help=f"YAML file of this command's flags (keys: the long flag names, e.g. n-trials: 6); flags "
+        help=f"YAML file of this command's flags (keys: the long flag names, e.g. device: cuda); flags "
         f"given on the command line win; runs/<study>/config.yaml of an earlier run replays it "
         f"(effsearch {command} --config runs/<study>/config.yaml) (default: none)",
     )

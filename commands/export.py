@@ -32,7 +32,7 @@ from typing import Any
 from commands import flags
 
 NAME = "export"
-HELP = "Write a (scaled) network as YAML, TorchScript, ONNX or a state dict."
+HELP = "Write a (scaled) network as YAML, timm arch_def, TorchScript, ONNX or a state dict."
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
