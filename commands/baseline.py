@@ -39,6 +39,8 @@ from commands.baseline_checks import (
     check_args,
     resolve_budget,
 )
+from commands.baseline_compare import add_compare_flag
+from commands.baseline_lines import best_line, no_result_line
 from search_spaces.errors import UserError
 
 if TYPE_CHECKING:
@@ -127,6 +129,7 @@ def _add_search_flags(g: Any) -> None:
     g.add_argument(
         "--space", default=None, help="search-space YAML " + flags.default("the packaged MnasNet space")
     )
+    add_compare_flag(g)
     flags.add_top(g)
 
 
@@ -192,6 +195,7 @@ def prepare(args: argparse.Namespace, checked: Checked) -> Prepared:
         search_resolution=args.search_resolution,
         band=band,
         data_fingerprint=fingerprint(args.dataset, data),
+        compare=checked.compare,
     )
     return Prepared(
         config, data, proxy, device, storage, time.monotonic() - loading, args.quiet,
@@ -211,7 +215,8 @@ def describe(console: Console, prep: Prepared, shown: str) -> None:
     console.print(f"data: {data.summary()} (loaded in {prep.load_s:.1f}s)")
     console.print(
         f"space: {config.space.name} ({config.space.size():.2e} architectures) · sampler {config.sampler} · "
-        f"pruner {config.pruner} · budget {config.n_trials} trained candidates (the space's reference first)"
+        f"pruner {config.pruner} · budget {config.n_trials} trained candidates · compared with "
+        + (config.compare.name if config.compare else "no network (--compare none)")
         + (f" · timeout {config.timeout:g}s" if config.timeout else "")
     )
     console.print(
@@ -237,7 +242,7 @@ def search(
     ``evaluator`` judges a candidate (default: stand-alone proxy training)."""
     from nas.search.driver import open_study, run_search
     from nas.search.progress import LiveDisplay
-    from nas.studies.records import is_trained
+    from nas.studies.records import counts_toward_budget
     from nas.studies.trial_log import TrialLog
     from nas.training.trainer import evaluate
 
@@ -248,7 +253,9 @@ def search(
 
     evaluator = evaluator or train
 
-    already = sum(1 for t in open_study(config, storage).get_trials(deepcopy=False) if is_trained(t))
+    already = sum(
+        1 for t in open_study(config, storage).get_trials(deepcopy=False) if counts_toward_budget(t)
+    )
     if already:
         console.print(f"resuming: the study already holds {already} trained candidate(s)")
     started = time.monotonic()
@@ -301,25 +308,6 @@ def summarise(console: Console, outcome: SearchOutcome, checked: Checked, top: i
         console.print("stopped: too many rejected/duplicate proposals; widen --flops-band or change --space")
 
 
-def _best_line(outcome: SearchOutcome, target: int) -> str:
-    from nas.search.reward import format_flops
-
-    best = outcome.best
-    assert best is not None, "called only once a best trial exists"
-    a = best.user_attrs
-    reference = outcome.reference
-    versus = ""
-    if reference is not None:
-        b0 = float(reference.user_attrs["reward"])
-        versus = f" vs reference {b0:.4f} ({a['reward'] / b0 - 1:+.2%})"
-        if reference.number == best.number:
-            versus += ": no candidate beat the reference yet (more trials or a longer proxy may)"
-    return (
-        f"best: trial {best.number} reward {a['reward']:.4f}{versus}; accuracy {a['accuracy']:.4f}, "
-        f"MACs {format_flops(int(a['macs']))} ({a['macs'] / target:.2f}xT), params {a['params'] / 1e6:.2f}M"
-    )
-
-
 def write_report(
     console: Console, storage_url: str, study_name: str, path: Path, inputs: Mapping[Path, str] | None = None
 ) -> None:
@@ -335,24 +323,6 @@ def write_report(
         console.print(f"report.html not written: {type(exc).__name__}: {mask_secrets(str(exc))}")
 
 
-def no_result_line(outcome: SearchOutcome, checked: Checked) -> str:
-    """Why there is no baseline; "rerun" only when a rerun can make progress (budget left)."""
-    if outcome.stopped_for_free:
-        return (
-            "no trained candidate inside the band: the sampler kept proposing rejected or duplicate "
-            "candidates; widen --flops-band, change --target-flops or --space (a rerun would do the same)"
-        )
-    if outcome.trained < checked.n_trials:
-        return (
-            f"no trained candidate inside the band yet ({outcome.trained} of {checked.n_trials} trained "
-            "when this run stopped); rerun the same command to resume"
-        )
-    return (
-        f"none of the {outcome.trained} trained candidate(s) finished inside the band (all failed or were "
-        "pruned); the budget is spent, so raise --n-trials or change the proxy to try again"
-    )
-
-
 def write_results(
     console: Console, outcome: SearchOutcome, prep: Prepared, checked: Checked, shown: str
 ) -> int:
@@ -363,7 +333,7 @@ def write_results(
         console.print(no_result_line(outcome, checked))
         return 1
     path = write_baseline(outcome, prep.config, checked.out_dir / "baseline.yaml", shown, checked.inputs)
-    console.print(_best_line(outcome, checked.target))
+    console.print(best_line(outcome, checked.target))
     console.print(f"wrote {path}")
     write_report(
         console, checked.storage_url, checked.study_name, checked.out_dir / "report.html", checked.inputs

@@ -12,9 +12,13 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from nas.files import check_outputs, check_study_name, inputs_of
 from search_spaces.errors import UserError
+
+if TYPE_CHECKING:
+    from nas.search.comparison import Comparison
 
 #: Trained candidates (B0 included) of the default run: about 5 minutes on 2 idle CPU cores.
 DEFAULT_TRIALS = 10
@@ -67,8 +71,10 @@ class Checked:
     study_name: str
     out_dir: Path
     storage_url: str
-    #: Files the run reads (storage, --space, --proxy): never written over (nas.files).
+    #: Files the run reads (storage, --space, --proxy, --compare): never written over (nas.files).
     inputs: Mapping[Path, str] = field(default_factory=dict)
+    #: The network the search is compared against (``--compare``), at the search resolution.
+    compare: Comparison | None = None
 
 
 #: Flags that only one strategy reads: a flag the run would ignore is refused, not dropped.
@@ -106,6 +112,7 @@ def _check_numbers(args: argparse.Namespace, n_trials: int, timeout: float | Non
 
 def check_args(args: argparse.Namespace) -> Checked:
     """Every check that needs neither storage nor data, output folder and study name included."""
+    from commands.baseline_compare import resolve_compare
     from nas.search.reward import Reward, parse_flops
     from nas.search.settings import default_study_name
     from nas.studies.storage import refuse_in_memory
@@ -122,12 +129,15 @@ def check_args(args: argparse.Namespace) -> Checked:
             "pruning needs a single objective; nsga2 searches two (accuracy, MACs): use --pruner none"
         )
     Reward.make(target, args.reward, args.w)  # validates
+    compare = resolve_compare(getattr(args, "compare", None), args.search_resolution)
     study_name = check_study_name(args.study or default_study_name(target, args.dataset, args.sampler))
     storage_url = args.storage or DEFAULT_STORAGE
     refuse_in_memory(storage_url)
-    inputs = inputs_of(storage_url, space=args.space, proxy=args.proxy)
+    inputs = inputs_of(
+        storage_url, space=args.space, proxy=args.proxy, compare=getattr(args, "compare", None)
+    )
     out_dir = check_writable(Path(args.out) / study_name, inputs)
-    return Checked(target, band, n_trials, timeout, pruner, study_name, out_dir, storage_url, inputs)
+    return Checked(target, band, n_trials, timeout, pruner, study_name, out_dir, storage_url, inputs, compare)
 
 
 __all__ = [

@@ -129,22 +129,25 @@ def promotion_table(promotion: Any) -> Any:
 
 
 def verdict(promotion: Any) -> str:
-    """The plain sentence about the winner against B0 (:func:`nas.search.promotion.verdict`)."""
+    """The plain sentence about the winner against the comparison (:func:`nas.search.promotion.verdict`)."""
     from nas.search.promotion import verdict as promotion_verdict
 
     return str(promotion_verdict(promotion))
 
 
 def _promote(console: Any, args: argparse.Namespace, prep: Any, outcome: Any) -> Any:
-    from nas.search.promotion import DEFAULT_PROMOTE, DEFAULT_REPEATS, promote, to_promote
+    from nas.search.promotion import DEFAULT_PROMOTE, DEFAULT_REPEATS, Source, promote, to_promote
     from nas.training.trainer import evaluate
 
     k = DEFAULT_PROMOTE if args.promote is None else args.promote
     repeats = DEFAULT_REPEATS if args.repeats is None else args.repeats
-    picks = to_promote(outcome.ranking, k, outcome.reference)
-    console.print(
-        f"promoting {len(picks)} architecture(s) (B0 included) to stand-alone training x {repeats} seed(s)"
-    )
+    compare = prep.config.compare
+    sources = [Source.of_trial(t) for t in to_promote(outcome.ranking, k, compare)]
+    if compare is not None:
+        sources.append(Source.of_comparison(compare, prep.config.num_classes, prep.config.in_channels))
+    with_compare = f"{compare.name} included" if compare is not None else "no comparison: --compare none"
+    count = f"{len(sources)} architecture(s) ({with_compare})"
+    console.print(f"promoting {count} to stand-alone training x {repeats} seed(s)")
 
     def train(arch: Any, seed: int) -> Any:
         return evaluate(arch, prep.data, prep.proxy, device=str(prep.device), seed=seed)
@@ -153,17 +156,19 @@ def _promote(console: Any, args: argparse.Namespace, prep: Any, outcome: Any) ->
         acc = trial.user_attrs.get("accuracy")
         console.print(f"  trial {trial.number}: seed {seed} accuracy {'-' if acc is None else f'{acc:.4f}'}")
 
+    name = compare.name if compare is not None else "none"
     promotion = promote(
-        outcome.study, picks, outcome.reference, repeats, prep.proxy.seed, train, prep.config.reward, on_run
+        outcome.study, sources, repeats, prep.proxy.seed, train, prep.config.reward, on_run, name
     )
     console.print(promotion_table(promotion))
     console.print(verdict(promotion))
     return promotion
 
 
-def _shim(p: Any) -> Any:
+def _shim(p: Any, compare_name: str | None = None) -> Any:
     """A trial-shaped record of a promoted architecture's means (what baseline.yaml reads)."""
     attrs = {"arch_code": p.arch_code, "reward": p.mean_reward, "accuracy": p.mean_accuracy}
+    attrs["compare_name"] = compare_name
     attrs.update(macs=p.macs, params=p.params)
     return SimpleNamespace(number=p.trials[0], user_attrs=attrs)
 
@@ -192,7 +197,7 @@ def run_oneshot(args: argparse.Namespace, baseline: Any) -> int:
     promotion = _promote(console, args, prep, outcome)
     if promotion.winner is None:
         return 1
-    ref = _shim(promotion.reference) if promotion.reference is not None else None
+    ref = _shim(promotion.reference, promotion.compare_name) if promotion.reference is not None else None
     chosen = replace(outcome, ranking=[_shim(promotion.winner)], reference=ref)
     return baseline.write_results(console, chosen, prep, checked, shown)
 

@@ -17,6 +17,7 @@ from nas.search.promotion import Promoted, Promotion
 from nas.studies.records import (
     ACCURACY,
     ARCH_CODE,
+    COMPARE_NAME,
     FIDELITY_STANDALONE,
     FIDELITY_SUPERNET,
     MACS,
@@ -27,6 +28,7 @@ from nas.studies.records import (
     ROLE_PROMOTED,
     ROLE_REFERENCE,
     SEED,
+    SETTINGS_KEY,
     SUPERNET_HISTORY_KEY,
     fidelity_of,
     search_fidelity,
@@ -132,7 +134,8 @@ def promotion_of(study: optuna.Study) -> Promotion | None:
     complete = [p for p in promoted if p.complete]
     winner = max(complete, key=lambda p: p.mean_reward) if complete else None
     reference = next((p for p in promoted if p.role == ROLE_REFERENCE), None)
-    return Promotion(tuple(promoted), winner, reference)
+    name = (study.user_attrs.get(SETTINGS_KEY) or {}).get(COMPARE_NAME) or "B0"  # B0: before --compare
+    return Promotion(tuple(promoted), winner, reference, str(name))
 
 
 __all__ = [

@@ -26,6 +26,7 @@ from nas.studies.records import (
     ROLE,
     ROLE_REFERENCE,
     WALL_S,
+    is_comparison,
     is_free,
     is_trained,
 )
@@ -84,7 +85,11 @@ def pareto_table(outcome: SearchOutcome, target: int) -> Table | None:
     study = outcome.study
     if len(study.directions) < 2:
         return None
-    front = [t for t in study.best_trials if not is_free(t) and t.user_attrs.get(ACCURACY) is not None]
+    front = [
+        t
+        for t in study.best_trials
+        if not is_free(t) and not is_comparison(t) and t.user_attrs.get(ACCURACY) is not None
+    ]
     table = Table(title="Pareto front (accuracy up, MACs down)")
     for name in ("trial", "accuracy", "MACs", "xT", "reward", "arch"):
         table.add_column(name, justify="left" if name == "arch" else "right")

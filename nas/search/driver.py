@@ -6,14 +6,20 @@ maximising ACC(m) * (FLOPS(m)/T)^w with T = 400M. Here that search is an Optuna 
 - **samplers**: ``tpe`` (default; constraint-aware, multivariate over the conditional space),
   ``random``, ``rl`` (:class:`nas.search.rl_sampler.ReinforceSampler`, MnasNet's policy gradient) and
   ``nsga2`` (two objectives, accuracy up and MACs down: the Pareto front instead of one reward);
-- **the reference goes first**: B0's parameters are enqueued (user attr ``role: reference``), so
-  every report compares the found network against B0 under the same proxy;
+- **a comparison, not a starting point**: the ``--compare`` network (B0 by default) is trained
+  under the same proxy before the first candidate and stored with ``role: reference``
+  (:mod:`nas.search.comparison`), so every report compares the found network against it; the
+  search does not start from it, the samplers do not learn from it
+  (:mod:`nas.search.samplers` says how, sampler by sampler) and it is never ranked;
+- **rejected candidates** (MACs outside the band) end PRUNED with the ``macs_band`` constraint, not
+  COMPLETE with a made-up 0 (:mod:`nas.search.objective`);
 - **budget**: ``n_trials`` counts *trained* candidates in the whole study (every worker, every
   run): candidates rejected for their FLOPs and duplicates cost no training and do not count,
   up to ``free_factor`` x n_trials of them (so a sampler stuck proposing them still stops). This is
   Optuna's ``MaxTrialsCallback`` idea, counting what costs time rather than trial states;
 - **resume**: rerunning the same command loads the study and continues to the budget; a study
-  created with other settings (target, space, dataset, proxy, reward, resolution, band) is
+  created with other settings (target, space, dataset, proxy, reward, resolution, band,
+  comparison network) is
   refused rather than mixed (its ``settings`` user attr is compared);
 - **pruning**: ``median`` / ``hyperband`` on the per-epoch reward (single objective only).
 
@@ -34,10 +40,13 @@ import optuna
 from optuna.trial import FrozenTrial, TrialState
 
 from nas.data.fingerprint import check_same
+from nas.search.comparison import Comparison, check_stored, comparison_settings, evaluate_comparison
 from nas.search.objective import CONSTRAINT, Band, Evaluator, Objective
 from nas.search.reward import Reward
+from nas.search.samplers import PRUNERS, SAMPLERS, make_pruner, make_sampler
 from nas.search.settings import settings_differences, study_settings
 from nas.studies.records import (
+    COMPARE,
     CREATED_BY,
     CREATED_BY_KEY,
     DATA_FINGERPRINT_KEY,
@@ -46,63 +55,18 @@ from nas.studies.records import (
     KIND_BASELINE,
     KIND_KEY,
     REWARD,
-    ROLE,
-    ROLE_REFERENCE,
     SETTINGS_KEY,
     STRATEGY,
     SUPERNET,
+    counts_toward_budget,
     fidelity_of,
+    is_comparison,
     is_free,
-    is_trained,
     search_fidelity,
 )
 from nas.training.proxy import ProxyConfig
 from search_spaces.errors import UserError
 from search_spaces.space import SearchSpace
-
-SAMPLERS: tuple[str, ...] = ("tpe", "random", "rl", "nsga2")
-PRUNERS: tuple[str, ...] = ("none", "median", "hyperband")
-
-
-# -- samplers and pruners -----------------------------------------------------------------------
-
-
-def make_sampler(name: str, seed: int | None, n_trials: int) -> optuna.samplers.BaseSampler:
-    """The Optuna sampler for ``--sampler``."""
-    from optuna.exceptions import ExperimentalWarning
-
-    from nas.search.rl_sampler import ReinforceSampler
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ExperimentalWarning)
-        if name == "tpe":
-            return optuna.samplers.TPESampler(
-                seed=seed,
-                multivariate=True,
-                group=True,
-                constant_liar=True,
-                n_startup_trials=max(3, min(10, n_trials // 3)),
-            )
-        if name == "random":
-            return optuna.samplers.RandomSampler(seed=seed)
-        if name == "rl":
-            return ReinforceSampler(seed=seed)
-        if name == "nsga2":
-            return optuna.samplers.NSGAIISampler(seed=seed, population_size=max(8, min(50, n_trials // 3)))
-    raise UserError(f"unknown sampler {name!r}; expected one of {', '.join(SAMPLERS)}")
-
-
-def make_pruner(name: str, epochs: int) -> optuna.pruners.BasePruner:
-    """The Optuna pruner for ``--pruner`` (on the per-epoch reward)."""
-    if name == "none":
-        return optuna.pruners.NopPruner()
-    if name == "median":
-        # Epochs are reported 1-based; not on epoch 1: short proxies are still warming up (near chance).
-        return optuna.pruners.MedianPruner(n_startup_trials=5, n_warmup_steps=2)
-    if name == "hyperband":
-        return optuna.pruners.HyperbandPruner(min_resource=1, max_resource=max(1, epochs), reduction_factor=3)
-    raise UserError(f"unknown pruner {name!r}; expected one of {', '.join(PRUNERS)}")
-
 
 # -- trial bookkeeping --------------------------------------------------------------------------
 
@@ -112,8 +76,8 @@ def is_feasible(trial: FrozenTrial) -> bool:
 
 
 def ranked(study: optuna.Study) -> list[FrozenTrial]:
-    """Trained, complete, in-band trials with a reward, best first (duplicates left out), of the
-    fidelity the search judged with."""
+    """Trained, complete, in-band candidates with a reward, best first (duplicates and the
+    comparison network left out), of the fidelity the search judged with."""
     fidelity = search_fidelity(study.user_attrs)
     rows = [
         t
@@ -121,15 +85,17 @@ def ranked(study: optuna.Study) -> list[FrozenTrial]:
         if t.user_attrs.get(REWARD) is not None
         and is_feasible(t)
         and not is_free(t)
+        and not is_comparison(t)
         and fidelity_of(t) == fidelity
     ]
     return sorted(rows, key=lambda t: (-float(t.user_attrs[REWARD]), t.number))
 
 
 def reference_trial(study: optuna.Study) -> FrozenTrial | None:
+    """The comparison network's trial with a reward, judged like the search's candidates."""
     fidelity = search_fidelity(study.user_attrs)
     for trial in study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,)):
-        if trial.user_attrs.get(ROLE) == ROLE_REFERENCE and trial.user_attrs.get(REWARD) is not None:
+        if is_comparison(trial) and trial.user_attrs.get(REWARD) is not None:
             if fidelity_of(trial) == fidelity:
                 return trial
     return None
@@ -147,7 +113,7 @@ class TrainedBudget:
         trials = study.get_trials(
             deepcopy=False, states=(TrialState.COMPLETE, TrialState.PRUNED, TrialState.FAIL)
         )
-        trained = sum(1 for t in trials if is_trained(t))
+        trained = sum(1 for t in trials if counts_toward_budget(t))
         free = sum(1 for t in trials if t.state != TrialState.FAIL and is_free(t))
         return trained, free
 
@@ -191,6 +157,8 @@ class SearchConfig:
     #: settings are ``supernet``); both are part of a oneshot study's settings.
     strategy: str = "standalone"
     supernet: dict[str, Any] | None = field(default=None, compare=False, hash=False)
+    #: The network the search is compared against (``--compare``); None: no comparison.
+    compare: Comparison | None = None
 
     @property
     def fidelity(self) -> str:
@@ -217,6 +185,7 @@ class SearchConfig:
             num_classes=self.num_classes,
             in_channels=self.in_channels,
         )
+        settings.update(comparison_settings(self.compare))
         if self.strategy == "oneshot":  # stand-alone studies keep the settings they always had
             settings[STRATEGY] = "oneshot"
             settings[SUPERNET] = dict(self.supernet or {})
@@ -280,7 +249,11 @@ def open_study(config: SearchConfig, storage: optuna.storages.BaseStorage | str)
             f"study {config.study_name!r} exists and is not a baseline search (kind {kind!r}); "
             "choose another --study"
         )
-    diffs = settings_differences(attrs.get(SETTINGS_KEY) or {}, wanted)
+    stored = attrs.get(SETTINGS_KEY) or {}
+    if COMPARE not in stored:  # a study from before --compare: its stored trial is checked instead
+        check_stored(study, config.compare)
+        wanted = {k: v for k, v in wanted.items() if k not in comparison_settings(None)}
+    diffs = settings_differences(stored, wanted)
     if diffs:
         raise UserError(
             f"study {config.study_name!r} was created with different settings ("
@@ -313,15 +286,6 @@ def name_metrics(study: optuna.Study, multi_objective: bool) -> None:
         study.set_metric_names(names)
 
 
-def enqueue_reference(study: optuna.Study, space: SearchSpace) -> bool:
-    """Queue the space's reference (B0) as the first trial unless the study already has it."""
-    if any(t.user_attrs.get(ROLE) == ROLE_REFERENCE for t in study.get_trials(deepcopy=False)):
-        return False
-    params = space.params_of(space.reference)
-    study.enqueue_trial(params, user_attrs={ROLE: ROLE_REFERENCE}, skip_if_exists=True)
-    return True
-
-
 def run_search(
     config: SearchConfig,
     evaluator: Evaluator,
@@ -340,8 +304,13 @@ def run_search(
     budget = TrainedBudget(config.n_trials, max(50, config.free_factor * config.n_trials))
     trained, free = budget.counts(study)
     started = time.monotonic()
+    if config.compare is not None and config.strategy == "standalone":
+        evaluate_comparison(
+            study, config.compare, evaluator, config.reward, config.band,
+            num_classes=config.num_classes, in_channels=config.in_channels,
+            on_event=on_event, callbacks=callbacks or (),
+        )  # fmt: skip
     if trained < config.n_trials:
-        enqueue_reference(study, config.space)
         objective = Objective(
             config.space,
             config.reward,
@@ -361,7 +330,7 @@ def run_search(
             study,
             objective,
             n_trials=config.n_trials,
-            is_counted=is_trained,
+            is_counted=counts_toward_budget,
             is_free=is_free,
             max_free=budget.max_free,
             timeout=config.timeout,
@@ -390,7 +359,6 @@ __all__ = [
     "SearchConfig",
     "SearchOutcome",
     "TrainedBudget",
-    "enqueue_reference",
     "make_pruner",
     "make_sampler",
     "open_study",

@@ -6,13 +6,18 @@ One call judges one candidate, cheapest checks first (MnasNet section 4; ``docs/
    MACs and parameters at the search resolution for the user's data (classes, input channels).
 2. **Rejection before training.** Every trial gets the Optuna 5 constraint ``macs_band``: the
    distance (in units of the target T) of its MACs outside the band ``[lo*T, hi*T]``, <= 0 inside.
-   A candidate outside the band is not trained: the trial COMPLETEs with objective value 0 (the
-   reward of a network that classifies nothing; for nsga2: accuracy 0 and its MACs), ``reason``
-   ``"rejected: ..."`` and no accuracy or reward. Completing (rather than pruning or failing) keeps
-   it visible to the samplers, which all read the constraint: TPE and NSGA-II put infeasible trials
-   below every feasible one (constraint-aware TPE, constrained domination), the REINFORCE
-   controller gives them a fixed negative advantage, and ``study.best_trial(s)`` never returns
-   them. The reference (B0) is trained even outside the band, so found-vs-B0 always exists.
+   A candidate outside the band is not trained: the trial ends PRUNED (``raise TrialPruned`` after
+   the constraint is set) with ``reason`` ``"rejected: ..."`` and no accuracy, reward or value.
+   Not COMPLETE with a made-up 0: optuna-dashboard's history plot and parameter importances read
+   COMPLETE trials and would chart the zeros. The samplers still learn to avoid the region, all by
+   the constraint (Optuna 5.1's source): constraint-aware TPE checks feasibility *before* state in
+   ``_split_trials``, so a rejected trial is "infeasible", ranked below every complete and pruned
+   one (in the "above" set unless there are too few others); the REINFORCE controller gives a
+   constraint violation its fixed negative advantage whatever the state
+   (:mod:`nas.search.rl_sampler`); NSGA-II builds its populations from COMPLETE trials only, so it
+   ignores rejected ones (its children are drawn from feasible parents); ``study.best_trial(s)``
+   never returns a PRUNED trial. The comparison network (``--compare``) is not a candidate and never
+   comes here (:mod:`nas.search.comparison`).
 3. **Duplicates are not retrained.** A candidate whose ``arch_code`` some finished trial already
    trained is served from that trial: same accuracy, reward and objective value (training is
    seeded, so retraining would only repeat it), ``reason`` ``"duplicate of trial N"``, epochs_run
@@ -52,7 +57,6 @@ from nas.studies.records import (
     ROLE,
     ROLE_CANDIDATE,
     ROLE_PROMOTED,
-    ROLE_REFERENCE,
     failure_reason,
     fidelity_of,
     is_free_reason,
@@ -172,12 +176,12 @@ class Objective:
         record(trial, role=role, arch_code=code, macs=cost.macs, params=cost.params, fidelity=self.fidelity)
         idle = dict(epochs_run=0, wall_s=0.0, images_per_s=0.0, device="", curve=[])
 
-        if violation > 0 and role != ROLE_REFERENCE:
+        if violation > 0:
             side = "above" if cost.macs > target else "below"
             reason = f"rejected: MACs {format_flops(cost.macs)} {side} band {self.band.describe(target)}"
             record(trial, accuracy=None, reward=None, reason=reason, **idle)
             self._emit("trial", number=trial.number, reason=reason, macs=cost.macs)
-            return self._value(0.0, 0.0, cost.macs)
+            raise optuna.TrialPruned(reason)
 
         original = self._trained_twin(trial, code, self.fidelity)
         if original is not None:

@@ -41,8 +41,8 @@ from nas.studies.records import (
     ROLE,
     ROLE_REFERENCE,
     WALL_S,
+    counts_toward_budget,
     is_free,
-    is_trained,
 )
 from search_spaces.codes import arch_from_code
 from search_spaces.notation import short_arch, si_count
@@ -170,16 +170,16 @@ class LiveDisplay:
         attrs = trial.user_attrs
         feasible = all(v <= 0 for v in trial.constraints.values())
         if attrs.get(REWARD) is not None and trial.state == TrialState.COMPLETE and not is_free(trial):
-            if attrs.get(ROLE) == ROLE_REFERENCE:
+            if attrs.get(ROLE) == ROLE_REFERENCE:  # the comparison: shown beside the best, never it
                 self.reference_reward = float(attrs[REWARD])
-            if feasible and (self.best is None or attrs[REWARD] > self.best.user_attrs[REWARD]):
+            elif feasible and (self.best is None or attrs[REWARD] > self.best.user_attrs[REWARD]):
                 self.best = trial
         trained = sum(
             1
             for t in study.get_trials(
                 deepcopy=False, states=(TrialState.COMPLETE, TrialState.PRUNED, TrialState.FAIL)
             )
-            if is_trained(t)
+            if counts_toward_budget(t)
         )
         self.progress.update(self.task, completed=min(trained, self.config.n_trials))
         if not self.quiet:

@@ -15,13 +15,14 @@ the simplest faithful form of that idea:
   the distribution being learned; the advantage is ``A = (R - b) / std(R)`` clipped to
   +-``clip``; ``b`` is an exponential moving average of the rewards (``baseline_decay``), ``std``
   their running standard deviation, so the step size does not depend on the reward's scale;
-- only trials the controller sampled update it: an enqueued trial (Optuna's ``fixed_params``,
-  e.g. a reference network evaluated for comparison, user attribute ``role: reference``) was not
+- only trials the controller sampled update it: an enqueued trial (Optuna's ``fixed_params``) or
+  the comparison network (user attribute ``role: reference``, added without parameters) was not
   drawn from the policy, so its log-probability gradient means nothing and it is skipped, and
   neither moves the baseline nor the reward statistics;
 - a trial that violated a constraint (``trial.set_constraint``, e.g. a candidate rejected for its
-  FLOPs before training) gets the fixed advantage ``infeasible_advantage`` and a pruned trial
-  ``pruned_advantage``; neither moves the baseline, so rejections do not distort it.
+  FLOPs before training, which ends PRUNED) gets the fixed advantage ``infeasible_advantage``
+  whatever its state, and any other pruned trial ``pruned_advantage``; neither moves the baseline,
+  so rejections do not distort it.
 
 How it differs from MnasNet's controller (section 4.2): MnasNet trains an RNN (LSTM) whose
 choices condition on earlier ones, with Proximal Policy Optimization (a clipped surrogate
@@ -239,10 +240,10 @@ class ReinforceSampler(BaseSampler):
         """One REINFORCE step from a finished trial the policy sampled."""
         if trial.state == TrialState.FAIL or not self.sampled_by_policy(trial):
             return
-        if trial.state == TrialState.PRUNED:
-            advantage = self.pruned_advantage
-        elif any(v > 0 for v in trial.constraints.values()):
+        if any(v > 0 for v in trial.constraints.values()):  # rejected: PRUNED with the constraint
             advantage = self.infeasible_advantage
+        elif trial.state == TrialState.PRUNED:
+            advantage = self.pruned_advantage
         else:
             if trial.value is None or not math.isfinite(trial.value):
                 return

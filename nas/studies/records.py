@@ -41,6 +41,11 @@ STRATEGY: Final = "strategy"
 SUPERNET: Final = "supernet"
 #: Study attribute: per-epoch metrics of the supernet a oneshot study was scored on.
 SUPERNET_HISTORY_KEY: Final = "supernet_history"
+#: The arch code of the network a baseline search is compared against (``--compare``), or
+#: ``"none"``; absent in studies from before ``--compare`` (their reference was the space's).
+COMPARE: Final = "compare"
+#: How the user named it (``b0``, ``mobilenetv2``, a file's stem): shown, not compared on resume.
+COMPARE_NAME: Final = "compare_name"
 #: The baseline search's FLOPs target T in multiply-adds.
 TARGET_FLOPS: Final = "target_flops"
 #: The coefficient search's alpha * beta^2 * gamma^2 target and its tolerance (EfficientNet Eq. 3).
@@ -83,6 +88,8 @@ MACS_RATIO: Final = "macs_ratio"
 COEFFICIENT_KEYS: Final = (ALPHA, BETA, GAMMA, PHI, CONSTRAINT, MACS_RATIO)
 
 # -- roles -----------------------------------------------------------------------------------------
+#: The comparison network (``--compare``, B0 by default): trained under the same proxy for the
+#: reports, never sampled and never a candidate (the samplers do not learn from it).
 ROLE_REFERENCE: Final = "reference"
 ROLE_CANDIDATE: Final = "candidate"
 #: A supernet-scored candidate retrained stand-alone over several seeds (``--promote``).
@@ -129,6 +136,24 @@ def is_trained(trial: FrozenTrial) -> bool:
     if trial.state == TrialState.FAIL:
         return trial.user_attrs.get(REASON, "") in FINAL_FAILURES
     return False
+
+
+def is_comparison(trial: FrozenTrial) -> bool:
+    """The comparison network's trial (``role: reference``): judged, never a candidate."""
+    return trial.user_attrs.get(ROLE) == ROLE_REFERENCE
+
+
+def is_rejected(trial: FrozenTrial) -> bool:
+    """A candidate rejected untrained for its MACs. Stored as PRUNED with the ``macs_band``
+    constraint (COMPLETE with objective 0 in studies from before), so optuna-dashboard's history
+    and parameter importances, which read COMPLETE trials, never see a made-up zero."""
+    return str(trial.user_attrs.get(REASON) or "").startswith(REJECTED)
+
+
+def counts_toward_budget(trial: FrozenTrial) -> bool:
+    """A trained *candidate* (``--n-trials`` counts these): the comparison network and promoted
+    stand-alone runs cost training too, but they are not the search's proposals."""
+    return is_trained(trial) and trial.user_attrs.get(ROLE) not in (ROLE_REFERENCE, ROLE_PROMOTED)
 
 
 def trial_status(state: str, reason: str) -> str:

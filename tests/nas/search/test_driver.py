@@ -17,12 +17,12 @@ from pathlib import Path
 
 import optuna
 import pytest
-import torch
 import yaml
 
 import cli
 from nas.data.datasets import load_dataset
-from nas.search.driver import SearchConfig, enqueue_reference, open_study, run_search
+from nas.search.comparison import Comparison
+from nas.search.driver import SearchConfig, open_study, run_search
 from nas.search.objective import Band, Objective
 from nas.search.reward import Reward
 from nas.studies.storage import open_storage
@@ -31,7 +31,7 @@ from nas.training.trainer import evaluate
 from search_spaces.arch_yaml import load_arch_file
 from search_spaces.codes import arch_code, arch_from_code
 from search_spaces.cost import count_cost
-from search_spaces.space_yaml import load_space
+from search_spaces.space_yaml import load_space, space_from_dict
 
 optuna.logging.set_verbosity(optuna.logging.ERROR)
 
@@ -79,44 +79,10 @@ RECORD_TYPES = {
 }
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    """Two shared cores: one intra-op thread keeps the tiny trainings fast and predictable."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
-@pytest.fixture
-def tiny(tmp_path):
-    space = tmp_path / "tiny_space.yaml"
-    space.write_text(TINY_SPACE)
-    proxy = tmp_path / "tiny_proxy.yaml"
-    proxy.write_text(TINY_PROXY)
-    storage = f"sqlite:///{tmp_path}/study.db"
-    args = [
-        "baseline",
-        "--target-flops",
-        "400K",
-        "--space",
-        str(space),
-        "--proxy",
-        str(proxy),
-        "--dataset",
-        DATASET,
-        "--search-resolution",
-        "32",
-        "--device",
-        "cpu",
-        "--storage",
-        storage,
-        "--study",
-        "tiny",
-        "--out",
-        str(tmp_path / "runs"),
-    ]
-    return {"space": space, "proxy": proxy, "storage": storage, "args": args, "dir": tmp_path}
+def tiny_reference() -> Comparison:
+    """The tiny space's own reference as the comparison network (B0 would dwarf a 400K target)."""
+    space = space_from_dict(yaml.safe_load(TINY_SPACE)).with_resolution(32)
+    return Comparison("tiny-reference", space.reference)
 
 
 def load(tiny) -> optuna.Study:
@@ -197,33 +163,49 @@ def test_trial_record_study_attrs_and_baseline_file(tiny, capsys):
 
 
 def test_rejected_candidates_are_recorded_and_never_trained(tiny):
-    config, evaluator = config_for(tiny, band=Band(0.95, 1.2), n_trials=3)
+    config, evaluator = config_for(tiny, band=Band(0.95, 1.2), n_trials=3, compare=tiny_reference())
     outcome = run_search(config, evaluator, open_storage(tiny["storage"]))
     trials = finished(outcome.study)
     rejected = [t for t in trials if t.user_attrs["reason"].startswith("rejected")]
     trained = [t for t in trials if not t.user_attrs["reason"].startswith(("rejected", "duplicate"))]
     assert rejected, "a narrow band must reject some candidates"
-    assert len(evaluator.calls) == len(trained) == 3  # rejections do not count toward the budget
+    # rejections do not count toward the budget, nor does the comparison network
+    assert len(evaluator.calls) == len(trained) == 3 + 1
     for trial in rejected:
         attrs = trial.user_attrs
         assert attrs["arch_code"] not in evaluator.calls
         assert attrs["epochs_run"] == 0 and attrs["wall_s"] == 0.0 and attrs["curve"] == []
         assert attrs["accuracy"] is None and attrs["reward"] is None
         assert trial.constraints["macs_band"] > 0
-        assert trial.state == optuna.trial.TrialState.COMPLETE and trial.value == 0.0
         assert not (0.95 * TARGET <= attrs["macs"] <= 1.2 * TARGET)
-    # The reference is trained even outside the band, but it is never "best" while infeasible.
+    # The comparison (0.93xT) is trained even outside the band, and is never ranked.
     reference = trials[0]
     assert reference.user_attrs["role"] == "reference" and reference.user_attrs["accuracy"] is not None
-    assert all(t.constraints["macs_band"] <= 0 for t in outcome.ranking)
+    assert reference.constraints["macs_band"] > 0
+    assert all(
+        t.constraints["macs_band"] <= 0 and t.user_attrs["role"] == "candidate" for t in outcome.ranking
+    )
+
+
+def test_rejected_candidates_end_pruned_not_complete_with_zero(tiny):
+    """optuna-dashboard's history and importances read COMPLETE trials: no made-up zeros there."""
+    config, evaluator = config_for(tiny, band=Band(0.95, 1.2), n_trials=2)
+    study = run_search(config, evaluator, open_storage(tiny["storage"])).study
+    rejected = [t for t in finished(study) if t.user_attrs["reason"].startswith("rejected")]
+    assert rejected
+    assert all(t.state == optuna.trial.TrialState.PRUNED and t.values is None for t in rejected)
+    history = study.get_trials(states=(optuna.trial.TrialState.COMPLETE,))
+    assert history and not [t for t in history if t.user_attrs["reason"].startswith("rejected")]
+    assert all(t.value > 0 for t in history)
 
 
 def test_duplicates_are_served_from_the_study(tiny):
     config, evaluator = config_for(tiny, n_trials=2)
     storage = open_storage(tiny["storage"])
     study = open_study(config, storage)
-    enqueue_reference(study, config.space)
-    study.enqueue_trial(config.space.params_of(config.space.reference))  # the same network again
+    params = config.space.params_of(config.space.reference)
+    study.enqueue_trial(params)
+    study.enqueue_trial(params)  # the same network again
     outcome = run_search(config, evaluator, storage)
     trials = finished(outcome.study)
     original, duplicate = trials[0], trials[1]
@@ -289,6 +271,7 @@ def test_resume_after_a_crash_loses_nothing(tiny):
         for t in finished(load(tiny))
         if not t.user_attrs.get("reason", "").startswith(("rejected", "duplicate"))
         and t.state != optuna.trial.TrialState.FAIL
+        and t.user_attrs.get("role") == "candidate"
     ]
     assert len(trained) == 6
     assert sum(1 for t in load(tiny).trials if t.user_attrs.get("role") == "reference") == 1

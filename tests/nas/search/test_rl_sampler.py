@@ -169,3 +169,22 @@ def test_a_reference_role_alone_also_excludes_the_trial():
     study.add_trial(optuna.create_trial(params={"x": "b"}, distributions=_dist(), value=0.1))
     state = sampler._replay(study)
     assert state.count == 1 and state.baseline == 0.1  # only the sampled trial counted
+
+
+def test_a_rejected_candidate_gets_the_infeasible_advantage_though_it_ends_pruned():
+    """Rejected candidates end PRUNED with the macs_band constraint: the constraint decides."""
+    dist = {"x": optuna.distributions.CategoricalDistribution(list(REWARD))}
+    probs = {}
+    for kind, constraints in (("rejected", {"macs_band": 0.3}), ("pruned", {"macs_band": -0.1})):
+        sampler = ReinforceSampler(seed=0, epsilon=0.0)
+        study = optuna.create_study(direction="maximize", sampler=sampler)
+        study.add_trial(
+            optuna.create_trial(
+                state=optuna.trial.TrialState.PRUNED,
+                params={"x": "a"},
+                distributions=dist,
+                constraints=constraints,
+            )
+        )
+        probs[kind] = sampler.probabilities(study)["x"]["a"]
+    assert probs["rejected"] < probs["pruned"] < 0.25  # -1 (infeasible) moves it further than -0.5

@@ -1,0 +1,50 @@
+"""Fixtures of the search tests: one intra-op thread, and the tiny space, proxy and CLI arguments."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from tests.nas.search.test_driver import DATASET, TINY_PROXY, TINY_SPACE, tiny_reference
+
+
+@pytest.fixture(autouse=True)
+def one_thread():
+    """Two shared cores: one intra-op thread keeps the tiny trainings fast and predictable."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+@pytest.fixture
+def tiny(tmp_path):
+    space = tmp_path / "tiny_space.yaml"
+    space.write_text(TINY_SPACE)
+    proxy = tmp_path / "tiny_proxy.yaml"
+    proxy.write_text(TINY_PROXY)
+    storage = f"sqlite:///{tmp_path}/study.db"
+    args = [
+        "baseline",
+        "--target-flops",
+        "400K",
+        "--space",
+        str(space),
+        "--proxy",
+        str(proxy),
+        "--dataset",
+        DATASET,
+        "--search-resolution",
+        "32",
+        "--device",
+        "cpu",
+        "--storage",
+        storage,
+        "--study",
+        "tiny",
+        "--out",
+        str(tmp_path / "runs"),
+        "--compare",
+        tiny_reference().code,
+    ]
+    return {"space": space, "proxy": proxy, "storage": storage, "args": args, "dir": tmp_path}
