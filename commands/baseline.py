@@ -49,10 +49,7 @@ if TYPE_CHECKING:
 
     from nas.data.splits import Splits
     from nas.search.driver import SearchConfig, SearchOutcome
-    from nas.training.loop import OnEpoch
     from nas.training.proxy import ProxyConfig
-    from nas.training.trainer import EvalResult
-    from search_spaces.arch import ArchSpec
 
 NAME = "baseline"
 HELP = "Search a MnasNet-style space for the best baseline at a FLOPs target (EfficientNet step 1)."
@@ -153,6 +150,8 @@ class Prepared:
     quiet: bool = False
     #: runs/<study>/trials.jsonl: one JSON line per finished trial, appended as the run goes
     trial_log: Path | None = None
+    #: runs/<study>/winner.pt: the best candidate's weights (commands/baseline_winner.py)
+    winner: Path | None = None
 
 
 def prepare(args: argparse.Namespace, checked: Checked) -> Prepared:
@@ -199,7 +198,7 @@ def prepare(args: argparse.Namespace, checked: Checked) -> Prepared:
     )
     return Prepared(
         config, data, proxy, device, storage, time.monotonic() - loading, args.quiet,
-        checked.out_dir / "trials.jsonl",
+        checked.out_dir / "trials.jsonl", checked.out_dir / "winner.pt",
     )  # fmt: skip
 
 
@@ -239,19 +238,18 @@ def search(
 ) -> tuple[SearchOutcome, float]:
     """Run (or resume) the study with the live display; (outcome, seconds this run took).
 
-    ``evaluator`` judges a candidate (default: stand-alone proxy training)."""
+    ``evaluator`` judges a candidate (default: stand-alone proxy training, keeping the best
+    candidate's weights in ``prep.winner``: :mod:`commands.baseline_winner`)."""
     from nas.search.driver import open_study, run_search
     from nas.search.progress import LiveDisplay
     from nas.studies.records import counts_toward_budget
     from nas.studies.trial_log import TrialLog
-    from nas.training.trainer import evaluate
 
     config, storage = prep.config, prep.storage
+    if evaluator is None:  # stand-alone training that keeps the best candidate's weights
+        from commands.baseline_winner import WinnerKeeper
 
-    def train(arch: ArchSpec, on_epoch: OnEpoch) -> EvalResult:
-        return evaluate(arch, prep.data, prep.proxy, device=str(prep.device), on_epoch=on_epoch)
-
-    evaluator = evaluator or train
+        evaluator = WinnerKeeper(prep, open_study(config, storage), prep.winner)
 
     already = sum(
         1 for t in open_study(config, storage).get_trials(deepcopy=False) if counts_toward_budget(t)
@@ -332,9 +330,20 @@ def write_results(
     if outcome.best is None:
         console.print(no_result_line(outcome, checked))
         return 1
-    path = write_baseline(outcome, prep.config, checked.out_dir / "baseline.yaml", shown, checked.inputs)
+    from commands.baseline_winner import WINNER_FILE, winner_weights
+
+    weights = winner_weights(str(outcome.best.user_attrs["arch_code"]), checked.out_dir / WINNER_FILE)
+    out = checked.out_dir / "baseline.yaml"
+    path = write_baseline(outcome, prep.config, out, shown, checked.inputs, weights=weights)
     console.print(best_line(outcome, checked.target))
     console.print(f"wrote {path}")
+    console.print(
+        f"weights of the winner: {weights}"
+        if weights is not None
+        else "weights of the winner: not kept "
+        "(it was trained by an earlier run or another worker; `effsearch evaluate --arch "
+        f"{path} --save FILE` trains them again)"
+    )
     write_report(
         console, checked.storage_url, checked.study_name, checked.out_dir / "report.html", checked.inputs
     )

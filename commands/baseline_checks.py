@@ -27,7 +27,7 @@ DEFAULT_TRIALS = 10
 #: B0-size candidate of the default proxy takes 1-4 minutes at load ~7, about 30 s when idle).
 DEFAULT_TIMEOUT_S = 360.0
 #: What a search writes into ``<out>/<study>/``.
-OUTPUTS = ("baseline.yaml", "report.html")
+OUTPUTS = ("baseline.yaml", "report.html", "winner.pt")
 
 
 def resolve_budget(n_trials: int | None, timeout: float | None) -> tuple[int, float | None]:

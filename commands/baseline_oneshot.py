@@ -138,6 +138,7 @@ def verdict(promotion: Any) -> str:
 def _promote(console: Any, args: argparse.Namespace, prep: Any, outcome: Any) -> Any:
     from nas.search.promotion import DEFAULT_PROMOTE, DEFAULT_REPEATS, Source, promote, to_promote
     from nas.training.trainer import evaluate
+    from search_spaces.codes import arch_code
 
     k = DEFAULT_PROMOTE if args.promote is None else args.promote
     repeats = DEFAULT_REPEATS if args.repeats is None else args.repeats
@@ -149,8 +150,14 @@ def _promote(console: Any, args: argparse.Namespace, prep: Any, outcome: Any) ->
     count = f"{len(sources)} architecture(s) ({with_compare})"
     console.print(f"promoting {count} to stand-alone training x {repeats} seed(s)")
 
+    kept: dict[str, tuple[Any, dict[str, Any]]] = {}  # arch code -> network trained with proxy.seed
+
     def train(arch: Any, seed: int) -> Any:
-        return evaluate(arch, prep.data, prep.proxy, device=str(prep.device), seed=seed)
+        keep: dict[str, Any] | None = {} if seed == prep.proxy.seed else None
+        result = evaluate(arch, prep.data, prep.proxy, device=str(prep.device), seed=seed, keep=keep)
+        if keep and result.status == "ok" and (compare is None or arch_code(arch) != compare.code):
+            kept[arch_code(arch)] = (arch, keep)
+        return result
 
     def on_run(code: str, seed: int, trial: Any) -> None:
         acc = trial.user_attrs.get("accuracy")
@@ -162,7 +169,30 @@ def _promote(console: Any, args: argparse.Namespace, prep: Any, outcome: Any) ->
     )
     console.print(promotion_table(promotion))
     console.print(verdict(promotion))
+    _keep_winner(promotion, kept, prep, checked_out(args, prep))
     return promotion
+
+
+def checked_out(args: argparse.Namespace, prep: Any) -> Any:
+    """``<out>/<study>/winner.pt`` (the folder was checked writable before the search)."""
+    from pathlib import Path
+
+    from commands.baseline_winner import WINNER_FILE
+
+    return Path(args.out) / prep.config.study_name / WINNER_FILE
+
+
+def _keep_winner(promotion: Any, kept: dict[str, Any], prep: Any, path: Any) -> None:
+    """The promoted winner's weights from its first seed (``proxy.seed``), when trained by this run."""
+    from commands.baseline_winner import save_weights
+
+    winner = promotion.winner
+    if winner is None or winner.arch_code not in kept:
+        return
+    arch, keep = kept[winner.arch_code]
+    notes = {"study": prep.config.study_name, "arch_code": winner.arch_code, "seed": prep.proxy.seed}
+    notes.update(dataset=prep.config.dataset, proxy=prep.proxy.name, accuracy=winner.accuracies[0])
+    save_weights(path, arch, keep, prep, notes, None)
 
 
 def _shim(p: Any, compare_name: str | None = None) -> Any:

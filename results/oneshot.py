@@ -131,7 +131,7 @@ def promotion_of(study: optuna.Study) -> Promotion | None:
     by_number = {t.number: t for t in study.get_trials(deepcopy=False)}
     promoted = [_promoted(code, trials, by_number) for code, trials in runs.items()]
     promoted.sort(key=lambda p: (p.role == ROLE_REFERENCE, p.source_trial))
-    complete = [p for p in promoted if p.complete]
+    complete = [p for p in promoted if p.complete and p.role != ROLE_REFERENCE]  # compared with, not chosen
     winner = max(complete, key=lambda p: p.mean_reward) if complete else None
     reference = next((p for p in promoted if p.role == ROLE_REFERENCE), None)
     name = (study.user_attrs.get(SETTINGS_KEY) or {}).get(COMPARE_NAME) or "B0"  # B0: before --compare

@@ -29,8 +29,10 @@ def write_baseline(
     path: Path,
     storage_shown: str,
     inputs: Mapping[Path, str] | None = None,
+    weights: Path | None = None,
 ) -> Path:
-    """``baseline.yaml``: the best architecture (loadable by ``--base``), with its provenance.
+    """``baseline.yaml``: the best architecture (loadable by ``--base``), with its provenance and,
+    when the search kept them, the file of its trained weights (``notes.weights``).
 
     Written atomically by :func:`nas.files.write_atomic`, never over one of ``inputs``."""
     best = outcome.best
@@ -58,6 +60,7 @@ def write_baseline(
             "reward_kind": config.reward.kind,
             "w": config.reward.w,
             "reference_reward": reference.user_attrs[REWARD] if reference else None,
+            "weights": str(weights) if weights is not None else None,
             "proxy": config.proxy.to_dict(),
             "dataset": config.dataset,
         }

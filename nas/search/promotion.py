@@ -12,8 +12,9 @@ trial they promote, the comparison's none (so no sampler learns from it), so a p
 ``optuna.load_study`` reader sees both fidelities side by side. A rerun finds the runs already
 recorded and does not repeat them. With ``--compare none`` only the candidates are promoted.
 
-The winner is the architecture with the best *mean* stand-alone reward over its seeds -- never
-its supernet score. With so few seeds the spread matters: :attr:`Promotion.within_noise` is true
+The winner is the promoted candidate with the best *mean* stand-alone reward over its seeds --
+never its supernet score, and never the comparison network (it is what the winner is compared
+with). With so few seeds the spread matters: :attr:`Promotion.within_noise` is true
 when the winner's and the comparison's mean rewards differ by less than twice the standard error of that
 difference, and the command says so plainly.
 """
@@ -136,10 +137,10 @@ def verdict(promotion: Promotion) -> str:
 def to_promote(ranking: list[FrozenTrial], k: int, comparison: Comparison | None) -> list[FrozenTrial]:
     """The best ``k`` distinct architectures of the supernet ranking (the comparison's left out:
     it is promoted on its own)."""
-    seen = {comparison.code} if comparison is not None else set()
+    seen: set[str] = {comparison.code} if comparison is not None else set()
     picks: list[FrozenTrial] = []
     for trial in ranking:
-        code = trial.user_attrs.get(ARCH_CODE)
+        code = str(trial.user_attrs.get(ARCH_CODE))
         if code in seen:
             continue
         seen.add(code)
@@ -265,7 +266,8 @@ def promote(
                 supernet_accuracy=source.supernet_accuracy,
             )
         )
-    complete = [p for p in out if p.complete]
+    # The comparison is compared with, never chosen: the winner is a network the search found.
+    complete = [p for p in out if p.complete and p.role != ROLE_REFERENCE]
     winner = max(complete, key=lambda p: p.mean_reward) if complete else None
     reference = next((p for p in out if p.role == ROLE_REFERENCE), None)
     return Promotion(tuple(out), winner, reference, compare_name)

@@ -19,6 +19,12 @@ def one_thread():
 
 @pytest.fixture
 def tiny(tmp_path):
+    """The tiny space and proxy in ``tmp_path``, a storage there and the ``baseline`` CLI arguments."""
+    return tiny_setup(tmp_path)
+
+
+def tiny_setup(tmp_path):
+    """:func:`tiny` as a plain function (for tests outside this folder)."""
     space = tmp_path / "tiny_space.yaml"
     space.write_text(TINY_SPACE)
     proxy = tmp_path / "tiny_proxy.yaml"
