@@ -43,7 +43,7 @@ def save_weights(
 class WinnerKeeper:
     """Stand-alone proxy training that saves each candidate beating the study's best so far."""
 
-    def __init__(self, prep: Any, study: Any, path: Path, inputs: Any = None) -> None:
+    def __init__(self, prep: Any, study: Any, path: Path | None, inputs: Any = None) -> None:
         self.prep, self.study, self.path, self.inputs = prep, study, path, inputs
         compare = prep.config.compare
         self.compare_code = compare.code if compare is not None else None
@@ -60,15 +60,13 @@ class WinnerKeeper:
         from search_spaces.codes import arch_code
         from search_spaces.cost import count_cost
 
-        prep, config, kept = self.prep, self.prep.config, {}
+        prep, config = self.prep, self.prep.config
+        kept: dict[str, Any] | None = {} if self.path is not None else None
         result = evaluate(arch, prep.data, prep.proxy, device=str(prep.device), on_epoch=on_epoch, keep=kept)
         code = arch_code(arch)
-        if (
-            result.status != "ok"
-            or result.accuracy is None
-            or "model" not in kept
-            or code == self.compare_code
-        ):
+        if self.path is None or not kept or result.status != "ok" or result.accuracy is None:
+            return result
+        if code == self.compare_code:  # the comparison network is not a candidate
             return result
         macs = count_cost(arch, config.num_classes, config.in_channels).macs
         reward = config.reward(float(result.accuracy), macs)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import math
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from results.chart_style import (
@@ -27,7 +28,9 @@ if TYPE_CHECKING:  # pragma: no cover - typing only
     from search_spaces.arch import ArchSpec
 
 
-def choices_figure(frame: pd.DataFrame, k: int = 10) -> go.Figure | None:
+def choices_figure(
+    frame: pd.DataFrame, k: int = 10, settings: Mapping[str, Any] | None = None
+) -> go.Figure | None:
     """Per-stage choice distributions of the top-k: one heatmap per choice (stage x value).
 
     Colour is the share of the top-k that picked the value; hover compares it with the share among
@@ -36,7 +39,7 @@ def choices_figure(frame: pd.DataFrame, k: int = 10) -> go.Figure | None:
     import plotly.graph_objects as go
     from plotly.subplots import make_subplots
 
-    relative = _relative_to_reference(frame)
+    relative = _relative_to_reference(frame, settings)
     stats = choice_stats(relative if relative is not None else frame, k=k)
     if not len(stats):
         return None
@@ -108,13 +111,38 @@ def choices_figure(frame: pd.DataFrame, k: int = 10) -> go.Figure | None:
     )
 
 
-def _reference_arch(frame: pd.DataFrame) -> ArchSpec | None:
-    """The study's reference network (role ``reference``), else B0 when the stage count matches."""
+def space_reference(settings: Mapping[str, Any]) -> ArchSpec | None:
+    """The searched space's reference network, from a baseline study's settings (the space's name
+    or file, checked against its fingerprint); None when the space cannot be read back."""
+    from search_spaces.space_yaml import load_space
+
+    source = settings.get("space")
+    if not isinstance(source, str) or not source:
+        return None
+    try:
+        space = load_space(source)
+    except Exception:  # a moved or edited space file: the chart falls back
+        return None
+    fingerprint = settings.get("space_fingerprint")
+    if fingerprint is not None and space.fingerprint() != fingerprint:
+        return None
+    return space.reference
+
+
+def _reference_arch(frame: pd.DataFrame, settings: Mapping[str, Any] | None = None) -> ArchSpec | None:
+    """The searched space's reference (filters and layers are chosen relative to it); for a study
+    from before ``--compare`` whose space cannot be read back, its ``role: reference`` trial (then
+    the space's reference); else B0 when the stage count matches."""
     from search_spaces.arch_yaml import reference_b0
     from search_spaces.codes import arch_from_code
     from search_spaces.errors import UserError
 
-    for code in frame.loc[frame["role"] == "reference", "arch_code"].tolist():
+    settings = settings or {}
+    reference = space_reference(settings)
+    if reference is not None:
+        return reference
+    legacy = "compare" not in settings  # since --compare, the reference trial is the comparison network
+    for code in frame.loc[frame["role"] == "reference", "arch_code"].tolist() if legacy else []:
         try:
             return arch_from_code(str(code))
         except UserError:
@@ -124,13 +152,15 @@ def _reference_arch(frame: pd.DataFrame) -> ArchSpec | None:
     return b0 if len(stages) == len(b0.stages) else None
 
 
-def _relative_to_reference(frame: pd.DataFrame) -> pd.DataFrame | None:
+def _relative_to_reference(
+    frame: pd.DataFrame, settings: Mapping[str, Any] | None = None
+) -> pd.DataFrame | None:
     """Filters and layers relative to the reference stage (MnasNet's space searches them that way).
 
     Absolute channel counts differ per stage, so one heatmap row per count would be mostly empty;
     "< ref" / "= ref" / "> ref" and layer offsets ("-1", "+0", "+1") line the stages up.
     """
-    ref = _reference_arch(frame)
+    ref = _reference_arch(frame, settings)
     if ref is None:
         return None
     out = frame.copy()

@@ -167,7 +167,7 @@ def figures(study: optuna.Study, frame: pd.DataFrame | None = None) -> list[tupl
             ("progress", progress_figure(frame)),
             ("accuracy-macs", accuracy_macs_figure(frame, target, reward_exponent(study), reward_kind)),
             ("sampling", sampling_figure(frame, target, flops_band(study))),
-            ("choices", choices_figure(frame, k=TOP_K)),
+            ("choices", choices_figure(frame, k=TOP_K, settings=settings)),
             ("coefficients", coefficient_figure(frame, band)),
             ("comparison", comparison_figure(frame, band)),
         ]
