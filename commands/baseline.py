@@ -95,7 +95,7 @@ def _add_search_flags(g: Any) -> None:
         "--n-trials",
         type=int,
         default=None,
-        help="trained candidates in the study, the reference included, all runs and workers together; "
+        help="trained candidates in the study, all runs and workers together (--compare's network is extra); "
         f"rejected and duplicate ones cost nothing and do not count {flags.default(str(DEFAULT_TRIALS))}",
     )
     g.add_argument(

@@ -20,7 +20,8 @@ from search_spaces.errors import UserError
 if TYPE_CHECKING:
     from nas.search.comparison import Comparison
 
-#: Trained candidates (B0 included) of the default run: about 5 minutes on 2 idle CPU cores.
+#: Trained candidates of the default run (B0, the comparison, comes on top): about 5 minutes on 2 idle
+#: CPU cores.
 DEFAULT_TRIALS = 10
 #: Without --n-trials and --timeout, the run also starts no candidate after this many seconds, so
 #: the README command ends within 10 minutes even on a busy 2-core machine (measured there: one
