@@ -37,3 +37,29 @@ def test_oneshot_promotes_the_compare_network_from_its_architecture(oneshot_db):
     assert runs and {t.user_attrs["arch_code"] for t in runs} == {b0}
     assert sorted(t.user_attrs[SEED] for t in runs) == [0, 1]  # --repeats 2
     assert all(not t.params for t in runs)  # no sampler learns from it
+
+
+def test_oneshot_with_compare_none_promotes_only_candidates(tmp_path, monkeypatch):
+    import torch
+
+    from tests.nas.search.test_driver import DATASET, TINY_PROXY, TINY_SPACE
+
+    (tmp_path / "space.yaml").write_text(TINY_SPACE)
+    (tmp_path / "proxy.yaml").write_text(TINY_PROXY)
+    storage = f"sqlite:///{tmp_path}/oneshot.db"
+    args = ["baseline", "--strategy", "oneshot", "--space", str(tmp_path / "space.yaml")]
+    args += ["--proxy", str(tmp_path / "proxy.yaml"), "--dataset", DATASET, "--search-resolution", "32"]
+    args += ["--device", "cpu", "--storage", storage, "--n-trials", "4", "--supernet-epochs", "1"]
+    args += ["--promote", "1", "--repeats", "1", "--target-flops", "400K", "--study", "s", "--quiet"]
+    args += ["--out", str(tmp_path / "runs"), "--compare", "none"]
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        monkeypatch.chdir(tmp_path)  # the supernet store is runs/supernets under the working directory
+        assert cli.main(args) == 0
+    finally:
+        torch.set_num_threads(threads)
+    study = optuna.load_study(study_name="s", storage=storage)
+    promoted = [t for t in study.trials if t.user_attrs.get(SEED) is not None]
+    assert promoted and all(t.user_attrs["role"] == "promoted" for t in promoted)
+    assert not [t for t in study.trials if t.user_attrs.get("role") == "reference"]
