@@ -130,8 +130,8 @@ def _base_arch(frame: pd.DataFrame, study: optuna.Study) -> ArchSpec | None:
     if study_kind(study) == "coefficients":
         refs = frame[(frame["role"] == "reference") & (frame["arch_code"] != "")]
         candidates += refs["arch_code"].tolist()
-    else:
-        top = leaderboard(frame, k=1)
+    else:  # the search's best candidate: the comparison network (role reference) is not one
+        top = leaderboard(frame[frame["role"] != "reference"], k=1)
         candidates += top["arch_code"].tolist()
     for code in candidates:
         if isinstance(code, str) and code.count("|") >= 3:
