@@ -33,8 +33,8 @@ def choices_figure(
 ) -> go.Figure | None:
     """Per-stage choice distributions of the top-k: one heatmap per choice (stage x value).
 
-    Colour is the share of the top-k that picked the value; hover compares it with the share among
-    every sampled candidate and names the best top-k trial holding it, with its stage code.
+    Colour is the share of the top-k; hover compares it with the share among every sampled candidate
+    and names the best top-k trial holding it. ``settings``: the study's (whose space it reads).
     """
     import plotly.graph_objects as go
     from plotly.subplots import make_subplots
