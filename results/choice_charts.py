@@ -33,8 +33,7 @@ def choices_figure(
 ) -> go.Figure | None:
     """Per-stage choice distributions of the top-k: one heatmap per choice (stage x value).
 
-    Colour is the share of the top-k; hover compares it with the share among every sampled candidate
-    and names the best top-k trial holding it. ``settings``: the study's (whose space it reads).
+    Colour: share of the top-k; hover: share among all sampled, best top-k trial. ``settings``: the study's.
     """
     import plotly.graph_objects as go
     from plotly.subplots import make_subplots
