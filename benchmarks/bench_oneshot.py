@@ -74,6 +74,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--seeds", type=int, default=2)
     p.add_argument("--supernet-epochs", type=int, default=4)
     p.add_argument("--supernet-subset", type=_subset, default=2000)
+    p.add_argument(
+        "--supernet-batch", type=int, default=None, help="supernet batch size (default: the proxy's)"
+    )
     p.add_argument("--bn-batches", type=int, default=2)
     p.add_argument("--score-images", type=int, default=500)
     p.add_argument("--short-epochs", type=int, default=3)
@@ -261,10 +264,17 @@ def main(argv: list[str] | None = None) -> int:
     classes, channels = int(data.num_classes), int(data.in_channels)
     reward = Reward.make(parse_flops(args.target), "soft", None)
     settings = supernet_settings(
-        space, args.dataset, data, base, epochs=args.supernet_epochs, train_subset=args.supernet_subset
+        space,
+        args.dataset,
+        data,
+        base,
+        epochs=args.supernet_epochs,
+        train_subset=args.supernet_subset,
+        batch_size=args.supernet_batch,
     )
     store = SupernetStore(
-        Path(args.store) / f"{space.name}-s{args.stem_stride or 'p'}-e{args.supernet_epochs}"
+        Path(args.store)
+        / f"{space.name}-s{args.stem_stride or 'p'}-e{args.supernet_epochs}-b{args.supernet_batch or 'p'}"
     )
     print(
         f"device {describe_device(dev)} · torch threads {torch.get_num_threads()} · space {space.name}",

@@ -14,12 +14,14 @@ which parameters exist and when (expansion only for MBConv) -- with a stand-in t
 uniformly from each choice list with a seeded ``random.Random``. So no Optuna study is needed and
 the validity rules cannot drift from the search's own.
 
-*Stratified* random candidates (:func:`stratified_archs`) fix one thing the uniform draw leaves to
-chance: which op family (:mod:`nas.oneshot.families`) each stage of each child uses. Per stage, the
-step's children take the families in a shuffled round robin, so with as many children as
-families every family's weights train in every stage at every step (uniform sampling leaves a
-stage's regular-conv weights untrained in (2/3)^2 = 44% of the steps with two children), and a
-child still mixes families across stages, as the candidates it must rank do.
+*Stratified* random candidates (:func:`stratified_archs`) fix two things the uniform draw leaves
+to chance: which op family (:mod:`nas.oneshot.families`) and which skip op each stage of each
+child uses. Per stage, the step's children take the families, and separately the skips, in a
+shuffled round robin, so with as many children as families every family's weights train in every
+stage at every step (uniform sampling leaves a stage's regular-conv weights untrained in
+(2/3)^2 = 44% of the steps with two children), and the skips the largest and smallest never use
+(pooling, none) are trained as often as the space allows. A child still mixes families and skips
+across stages, as the candidates it must rank do.
 """
 
 from __future__ import annotations
@@ -104,23 +106,24 @@ def random_archs(space: SearchSpace, count: int, seed: int = 0) -> tuple[ArchSpe
 def stratified_archs(
     space: SearchSpace, rng: random.Random, count: int, share_dsconv: bool = True
 ) -> tuple[ArchSpec, ...]:
-    """``count`` random candidates whose op families are spread evenly per stage.
+    """``count`` random candidates whose op families and skips are spread evenly per stage.
 
     For each stage the families of its ops (DSConv with MBConv when ``share_dsconv``) are shuffled
-    and dealt to the children in turn; each child then draws its op within the family it was
-    dealt, and every other choice, uniformly through :meth:`SearchSpace.sample`.
+    and dealt to the children in turn, and so are its skip ops; each child then draws its op
+    within the family it was dealt, and every other choice, uniformly through
+    :meth:`SearchSpace.sample`.
     """
-    dealt: list[list[tuple[str, ...]]] = []
-    for choice in space.stages:
-        groups = list(families(choice.ops, share_dsconv).values())
-        rng.shuffle(groups)
-        dealt.append([groups[j % len(groups)] for j in range(count)])
-    return tuple(
-        space.sample(  # type: ignore[arg-type]
-            _UniformChoices(rng, {f"s{n}.op": dealt[n - 1][j] for n in range(1, len(space.stages) + 1)})
-        )
-        for j in range(count)
-    )
+    pinned: list[dict[str, Sequence[Any]]] = [{} for _ in range(count)]
+    for number, choice in enumerate(space.stages, 1):
+        dealt = {
+            "op": list(families(choice.ops, share_dsconv).values()),
+            "skip": [(skip,) for skip in choice.skips],
+        }
+        for name, groups in dealt.items():
+            rng.shuffle(groups)
+            for j in range(count):
+                pinned[j][f"s{number}.{name}"] = groups[j % len(groups)]
+    return tuple(space.sample(_UniformChoices(rng, pins)) for pins in pinned)  # type: ignore[arg-type]
 
 
 def sandwich_archs(

@@ -89,7 +89,7 @@ def test_extremes_can_prefer_an_op_and_stay_members():
 
 
 @pytest.mark.parametrize("space_id", ["mnasnet", "wide"])
-def test_stratified_children_cover_every_op_family_of_every_stage_each_step(space_id):
+def test_stratified_children_cover_every_op_family_and_skip_of_every_stage_each_step(space_id):
     space = SPACES[space_id]
     rng = random.Random(0)
     for _ in range(20):
@@ -101,6 +101,8 @@ def test_stratified_children_cover_every_op_family_of_every_stage_each_step(spac
             assert set(dealt) == wanted  # every family once per step (3 children >= families)
             counts = [dealt.count(f) for f in wanted]
             assert max(counts) - min(counts) <= 1  # dealt evenly
+            skips = [child.stages[number].skip_op for child in children]
+            assert len(set(skips)) == min(3, len(choice.skips))  # skips dealt too
         assert all(space.problem(child) is None for child in children)
 
 
