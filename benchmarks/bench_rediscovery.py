@@ -13,12 +13,14 @@ TPE; ``--compare b0``), then puts the winner next to B0:
    the next ones), so the seed-to-seed spread says whether a gap is "within noise" (difference of
    means under two standard errors of that difference, as ``nas.search.promotion`` judges it).
 
-The defaults fit about 10 minutes on 2 idle CPU cores (8 candidates, 3 epochs on 2,000 images at
-32 px, 2 seeds). A larger run, e.g. on a GPU::
+The defaults (8 candidates, 3 epochs on 2,000 images at 32 px, 2 seeds) take about 10 minutes on
+2 idle CPU cores; 18 minutes were measured on a shared, busy 2-core machine
+(``benchmarks/results/rediscovery_cpu.txt``). A larger run, e.g. on a GPU::
 
     python benchmarks/bench_rediscovery.py --device cuda --proxy gpu --n-trials 100 --seeds 3
 
 Run:  python benchmarks/bench_rediscovery.py [--n-trials 8] [--seeds 2] [--json-out FILE]
+      python benchmarks/bench_rediscovery.py --replay FILE   # print a saved report again
 """
 
 from __future__ import annotations
@@ -52,6 +54,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--threads", type=int, default=None)
     p.add_argument("--work-dir", default="/tmp/effsearch_rediscovery", help="storage and runs folder")
     p.add_argument("--json-out", default=None)
+    p.add_argument("--replay", default=None, help="print the report of a --json-out file again (no training)")
     return p.parse_args(argv)
 
 
@@ -88,7 +91,7 @@ def stage_row(stage: Any) -> dict[str, Any]:
         "kernel": stage.kernel,
         "expansion": stage.expansion,
         "se": stage.se_ratio > 0,
-        "skip": bool(stage.skip),
+        "skip": stage.shortcut if stage.skip else "none",
         "filters": stage.out_channels,
         "layers": stage.layers,
     }
@@ -172,6 +175,8 @@ def main(argv: list[str] | None = None) -> int:
     from search_spaces.codes import arch_from_code
 
     args = parse_args(argv)
+    if args.replay:
+        return replay(Path(args.replay))
     work = Path(args.work_dir)
     work.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
@@ -226,6 +231,19 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def replay(path: Path) -> int:
+    """Print a saved report again, its per-stage agreement recomputed from the winner's code."""
+    from nas.search.reward import format_flops
+    from scaling_search.official import official_arch
+    from search_spaces.codes import arch_from_code
+
+    report = json.loads(path.read_text())
+    b0 = official_arch(0)
+    report["stages"], report["agreement"] = agreement(arch_from_code(report["winner_code"]), b0)
+    print_report(report, format_flops, len(b0.stages))
+    return 0
+
+
 def print_report(report: dict[str, Any], format_flops: Any, n_stages: int) -> None:
     a = report["args"]
     epochs, subset = a["epochs"] or "preset", a["train_subset"] or "preset"
@@ -236,12 +254,12 @@ def print_report(report: dict[str, Any], format_flops: Any, n_stages: int) -> No
     )
     print(f"winner: trial {report['winner_trial']}  {report['winner_code']}")
     print("\nper stage (winner | B0):")
-    print(f"{'stage':>5}  " + "  ".join(f"{d:>15}" for d in DIMENSIONS))
+    print(f"{'stage':>5}  " + "  ".join(f"{d:>19}" for d in DIMENSIONS))
     for row in report["stages"]:
-        cells = [f"{row['winner'][d]!s:>6} | {row['b0'][d]!s:<6}" for d in DIMENSIONS]
-        print(f"{row['stage']:>5}  " + "  ".join(f"{c:>15}" for c in cells))
+        cells = [f"{row['winner'][d]!s:>8} | {row['b0'][d]!s:<8}" for d in DIMENSIONS]
+        print(f"{row['stage']:>5}  " + "  ".join(f"{c:>19}" for c in cells))
     agree = report["agreement"]
-    print("agree  " + "  ".join(f"{agree[d]:>12}/{n_stages}" for d in DIMENSIONS))
+    print("agree  " + "  ".join(f"{agree[d]:>16}/{n_stages}" for d in DIMENSIONS))
     seeds = ", ".join(str(s) for s in report["seeds"])
     print(f"\nsame proxy, training seeds {seeds} (reward = accuracy x (MACs/T)^-0.07):")
     print(f"{'network':<28} {'MACs':>9} {'accuracy per seed':>24} {'reward mean ± std':>20}")
