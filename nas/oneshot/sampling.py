@@ -115,7 +115,7 @@ def stratified_archs(
     """
     pinned: list[dict[str, Sequence[Any]]] = [{} for _ in range(count)]
     for number, choice in enumerate(space.stages, 1):
-        dealt = {
+        dealt: dict[str, list[tuple[str, ...]]] = {
             "op": list(families(choice.ops, share_dsconv).values()),
             "skip": [(skip,) for skip in choice.skips],
         }
