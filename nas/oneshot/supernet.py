@@ -8,8 +8,8 @@ the builder's network (:class:`search_spaces.builder.EffNet`): a fixed stem, per
 layer positions as the stage's most layers (a candidate with n layers uses the first n), a head
 1x1 conv whose input width follows the last stage, a mean over (H, W), dropout and the linear
 classifier. Each layer position holds one branch per op family (:mod:`nas.oneshot.branches`,
-:mod:`nas.oneshot.families`) whose
-kernels, expansions, filters and SE widths are slices of the largest.
+:mod:`nas.oneshot.families`) whose kernels, expansions, filters and SE widths are slices of the
+largest.
 
 A candidate is chosen with :meth:`Supernet.set_active` (or ``forward(x, arch)``) and is then
 computed exactly as the builder's model of that ArchSpec would compute it: the unrolled blocks
