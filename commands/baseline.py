@@ -240,28 +240,29 @@ def search(
 
     ``evaluator`` judges a candidate (default: stand-alone proxy training, keeping the best
     candidate's weights in ``prep.winner``: :mod:`commands.baseline_winner`)."""
+    from nas.search.comparison import stored_comparison
     from nas.search.driver import open_study, run_search
     from nas.search.progress import LiveDisplay
     from nas.studies.records import counts_toward_budget
     from nas.studies.trial_log import TrialLog
 
     config, storage = prep.config, prep.storage
+    study = open_study(config, storage)
     if evaluator is None:  # stand-alone training that keeps the best candidate's weights
         from commands.baseline_winner import WinnerKeeper
 
-        evaluator = WinnerKeeper(prep, open_study(config, storage), prep.winner)
-
-    already = sum(
-        1 for t in open_study(config, storage).get_trials(deepcopy=False) if counts_toward_budget(t)
-    )
-    if already:
-        console.print(f"resuming: the study already holds {already} trained candidate(s)")
+        evaluator = WinnerKeeper(prep, study, prep.winner)
+    already = sum(1 for t in study.get_trials(deepcopy=False) if counts_toward_budget(t))
+    compared = stored_comparison(study) is not None
+    if already or compared:
+        extra = " and its comparison network" if compared else ""
+        console.print(f"resuming: the study already holds {already} trained candidate(s){extra}")
     started = time.monotonic()
     display = LiveDisplay(console, config, already, quiet=prep.quiet)
     try:
         with display:
-            if already:
-                display.seed_from(open_study(config, storage))
+            if already or compared:
+                display.seed_from(study)
             logs = [*([TrialLog(prep.trial_log)] if prep.trial_log is not None else []), *tracking]
             outcome = run_search(
                 config, evaluator, storage, on_event=display.on_event, callbacks=[display.on_trial, *logs]
