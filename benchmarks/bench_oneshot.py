@@ -16,8 +16,9 @@ Three tables, each with ratios:
 
 Sizes are flags; a reduced CPU version (4x cheaper networks with ``--stem-stride 2``)::
 
-    python benchmarks/bench_oneshot.py --device cpu --stem-stride 2 --archs 8 --seeds 2 \\
-        --supernet-epochs 3 --long-subset 3000 --long-epochs 3 --json-out oneshot_cpu.json
+    python benchmarks/bench_oneshot.py --device cpu --threads 1 --stem-stride 2 --archs 8 --seeds 2 \\
+        --supernet-epochs 4 --supernet-subset 4000 --supernet-batch 64 --long-subset 3000 \\
+        --long-epochs 2 --throughput-scores 30 --e2e-minutes 10 --json-out oneshot_cpu.json
 
 and the full one on a GPU::
 
