@@ -14,6 +14,7 @@
 #   --full      --full-1 then --full-2 (about 14 minutes: only where no per-command limit applies)
 #   --oneshot   the one-shot search's benchmark (supernet scoring vs stand-alone: throughput and
 #               rank fidelity): at most 8 minutes
+#   --rediscovery  search the MnasNet space at T=400M, winner vs B0 and MobileNetV2: about 7 minutes
 #   --dry-run   every step of every mode at a tiny size on the CPU (a smoke test, 1-4 min on two cores)
 #   --data-dir  folder with Fashion-MNIST's four IDX .gz files (default .data/fashion-mnist;
 #               make it with `bash benchmarks/prepare_gpu_data.sh`)
@@ -30,7 +31,7 @@ repo="$(cd "$(dirname "$0")/.." && pwd)"
 out="" mode="quick" data_dir="$repo/.data/fashion-mnist" help=0
 while [ $# -gt 0 ]; do
   case "$1" in
-    --quick | --full | --full-1 | --full-2 | --oneshot | --dry-run) mode="${1#--}" ;;
+    --quick | --full | --full-1 | --full-2 | --oneshot | --rediscovery | --dry-run) mode="${1#--}" ;;
     --data-dir) [ $# -ge 2 ] || die "--data-dir needs a folder"; data_dir="$2"; shift ;;
     --data-dir=*) data_dir="${1#*=}" ;;
     -h | --help) help=1 ;;

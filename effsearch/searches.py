@@ -50,15 +50,18 @@ def search_baseline(
     seed: int | None = 0,
     device: str = "auto",
     data_dir: str | None = None,
+    compare: str | None = "b0",
 ) -> SearchOutcome:
     """Search the MnasNet space for the best network at ``target_flops`` on ``dataset``.
 
     Returns the :class:`nas.search.driver.SearchOutcome`: ``.study`` (the Optuna study),
     ``.best`` (the winning trial; ``arch_of(outcome.best.user_attrs["arch_code"])`` is its
-    architecture), ``.ranking``, ``.reference`` (B0), ``.trained``. ``proxy`` is a preset name,
+    architecture), ``.ranking``, ``.reference`` (the ``compare`` network, B0 by default, trained once for the
+    comparison and never learnt from; ``"none"`` skips it), ``.trained``. ``proxy`` is a preset name,
     a YAML path or a :func:`effsearch.load_proxy` result; ``epochs``/``train_subset`` override it.
     The defaults are the command's: a few CPU minutes on Fashion-MNIST.
     """
+    from commands.baseline_compare import resolve_compare
     from nas.data.datasets import load_dataset
     from nas.search.driver import SearchConfig, run_search
     from nas.search.objective import Band
@@ -93,6 +96,7 @@ def search_baseline(
         w=w,
         search_resolution=int(search_resolution),
         band=Band(*flops_band),
+        compare=resolve_compare(compare, int(search_resolution)),
     )
 
     def evaluator(arch: ArchSpec, on_epoch: Any) -> Any:

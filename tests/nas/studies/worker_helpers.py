@@ -169,7 +169,10 @@ def training_trial_of(worker: str) -> Callable[[list[FrozenTrial]], FrozenTrial 
 
 
 def is_trained(trial: FrozenTrial) -> bool:
-    """Counts toward --n-trials: trained (complete or pruned), not rejected, not a duplicate."""
+    """Counts toward --n-trials: trained (complete or pruned), not rejected, not a duplicate, not the
+    ``--compare`` network (trained once for the report, outside the budget)."""
+    if trial.user_attrs.get("role") == "reference":
+        return False
     if trial.state not in (TrialState.COMPLETE, TrialState.PRUNED):
         return trial.state == TrialState.FAIL and trial.user_attrs.get("reason") in FINAL_FAILURES
     return not str(trial.user_attrs.get("reason", "")).startswith(("rejected", "duplicate"))

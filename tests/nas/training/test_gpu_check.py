@@ -168,7 +168,7 @@ def test_dry_run_runs_every_step_on_the_cpu(tmp_path):
     result = run(str(out), "--dry-run", "--data-dir", str(data), timeout=600)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     summary = (out / "summary.txt").read_text().splitlines()
-    assert len(summary) == 11 and all(" ok " in line for line in summary)
+    assert len(summary) == 12 and all(" ok " in line for line in summary)
     for name in ("trainer_vs_plain", "epoch_stem1", "epoch_stem2", "quality_b0_long", "fidelity", "oneshot"):
         report = json.loads((out / f"{name}.json").read_text())  # JSON files hold only JSON
         assert report
