@@ -2,7 +2,8 @@
 
 Objective: the real baseline-search driver (``nas.search.driver.run_search``: the MnasNet space, the exact
 cost model at 224x224 with 10 classes and 1 input channel, the soft reward with T = 400M, the
-0.5-1.5 x T rejection band, duplicate serving, the reference B0 enqueued first), with the proxy
+0.5-1.5 x T rejection band, duplicate serving, B0 trained once as the ``--compare`` network
+that no sampler learns from), with the proxy
 trainer replaced by a **synthetic accuracy**: a deterministic function of the architecture (so it
 costs microseconds instead of minutes). It is NOT a measured accuracy. It rewards what real
 ConvNets tend to reward (capacity with diminishing returns, SE, MBConv expansion, 5x5 kernels in
@@ -86,6 +87,8 @@ def evaluator(arch: ArchSpec, on_epoch) -> EvalResult:
 
 def run_one(sampler: str, seed: int, trials: int) -> tuple[float, float, int, int, float]:
     """(best reward without B0, B0 reward, trained, free, seconds) of one search."""
+    from commands.baseline_compare import resolve_compare
+
     space = load_space()
     config = SearchConfig(
         target=TARGET,
@@ -101,6 +104,7 @@ def run_one(sampler: str, seed: int, trials: int) -> tuple[float, float, int, in
         sampler=sampler,
         pruner="none",
         band=Band(0.5, 1.5),
+        compare=resolve_compare("b0", 224),
     )
     start = time.perf_counter()
     outcome = run_search(config, evaluator, optuna.storages.InMemoryStorage())
@@ -124,7 +128,7 @@ def main(argv: list[str] | None = None) -> int:
         "T=400M, band 0.5-1.5xT;\n"
         "           accuracy = SYNTHETIC deterministic function of the architecture (not trained)"
     )
-    print(f"budget: {args.trials} trained candidates per search (B0 first), seeds {args.seeds}\n")
+    print(f"budget: {args.trials} candidates per search (+ B0 as comparison), seeds {args.seeds}\n")
     results: dict[str, list[tuple[float, float, int, int, float]]] = {}
     for sampler in args.samplers:
         results[sampler] = [run_one(sampler, seed, args.trials) for seed in args.seeds]

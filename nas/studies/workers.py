@@ -14,8 +14,8 @@ nothing finished may be lost or counted twice. This module makes the shared loop
   budget it waits, and if they do, it ends at once, untrained, as FAIL with reason
   ``"not run: ..."`` (counted nowhere). The lower number always wins, so the count is exact and no
   trial ever waits on a higher-numbered one (no deadlock).
-- **Queued twins.** Trials queued with fixed parameters (the B0 reference that every freshly
-  started worker queues, retried trials) wait for a lower-numbered running trial with the same
+- **Queued twins.** Trials queued with fixed parameters (retried trials, trials a user
+  enqueued) wait for a lower-numbered running trial with the same
   parameters and are then served from it as a duplicate instead of training it again.
 - **Identity and seeds.** Every trial records ``worker`` = ``host:pid``; each worker's sampler
   seed is offset (:mod:`nas.studies.liveness`), so workers do not propose the same candidates.
