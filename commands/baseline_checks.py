@@ -111,11 +111,22 @@ def _check_numbers(args: argparse.Namespace, n_trials: int, timeout: float | Non
         raise UserError(f"--threads must be at least 1, got {args.threads}")
 
 
+def study_name_of(args: argparse.Namespace) -> str:
+    """The baseline study's name: ``--study``, or the default from target, dataset and sampler, with
+    ``-oneshot`` appended for the one-shot strategy (so the two strategies never share a study)."""
+    from nas.search.reward import parse_flops
+    from nas.search.settings import default_study_name
+
+    if args.study:
+        return str(args.study)
+    name = default_study_name(parse_flops(args.target_flops), args.dataset, args.sampler)
+    return name + ("-oneshot" if getattr(args, "strategy", "standalone") == "oneshot" else "")
+
+
 def check_args(args: argparse.Namespace) -> Checked:
     """Every check that needs neither storage nor data, output folder and study name included."""
     from commands.baseline_compare import resolve_compare
     from nas.search.reward import Reward, parse_flops
-    from nas.search.settings import default_study_name
     from nas.studies.storage import refuse_in_memory
     from nas.studies.storage_url import DEFAULT_STORAGE
 
@@ -131,7 +142,7 @@ def check_args(args: argparse.Namespace) -> Checked:
         )
     Reward.make(target, args.reward, args.w)  # validates
     compare = resolve_compare(getattr(args, "compare", None), args.search_resolution)
-    study_name = check_study_name(args.study or default_study_name(target, args.dataset, args.sampler))
+    study_name = check_study_name(study_name_of(args))
     storage_url = args.storage or DEFAULT_STORAGE
     refuse_in_memory(storage_url)
     inputs = inputs_of(
@@ -148,6 +159,7 @@ __all__ = [
     "Checked",
     "check_args",
     "check_study_name",
+    "study_name_of",
     "check_writable",
     "parse_band",
     "resolve_budget",

@@ -61,10 +61,8 @@ def add_arguments(g: Any) -> None:
 
 def check(args: argparse.Namespace) -> Any:
     """Every flag checked (the oneshot ones too), with the oneshot study name and budget."""
-    from commands.baseline_checks import check_args
+    from commands.baseline_checks import check_args, study_name_of
     from commands.supernet import check_numbers
-    from nas.search.reward import parse_flops
-    from nas.search.settings import default_study_name
 
     for flag, value, low in (("--promote", args.promote, 0), ("--repeats", args.repeats, 1)):
         if value is not None and not low <= value <= 100:
@@ -75,9 +73,7 @@ def check(args: argparse.Namespace) -> Any:
             "--strategy oneshot promotes by reward: use tpe, random or rl (nsga2 has two objectives)"
         )
     if args.study is None:
-        args.study = (
-            default_study_name(parse_flops(args.target_flops), args.dataset, args.sampler) + "-oneshot"
-        )
+        args.study = study_name_of(args)
     if args.n_trials is None and args.timeout is None:
         args.n_trials, args.timeout = ONESHOT_TRIALS, ONESHOT_TIMEOUT_S
     return check_args(args)

@@ -27,14 +27,10 @@ FILE_NAME = "config.yaml"
 
 
 def _baseline_folder(args: argparse.Namespace) -> tuple[str, Path]:
-    """As ``commands.baseline_checks.check_args`` and ``commands.baseline_oneshot.check`` name it."""
-    from nas.search.reward import parse_flops
-    from nas.search.settings import default_study_name
+    """The folder ``commands.baseline_checks`` gives the run (one naming rule for both)."""
+    from commands.baseline_checks import study_name_of
 
-    study = args.study
-    if not study:
-        study = default_study_name(parse_flops(args.target_flops), args.dataset, args.sampler)
-        study += "-oneshot" if getattr(args, "strategy", "standalone") == "oneshot" else ""
+    study = study_name_of(args)
     return study, Path(args.out) / study
 
 
