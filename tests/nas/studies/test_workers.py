@@ -26,11 +26,10 @@ from search_spaces.errors import UserError
 from tests.nas.studies.worker_helpers import (
     baseline_args,
     is_trained,
+    signal_mid_training,
     snapshot,
     start_worker,
-    training_trial_of,
     trials,
-    wait_for,
     worker_of,
 )
 
@@ -217,14 +216,9 @@ def test_two_workers_on_one_sqlite_file_keep_the_budget_and_are_warned(tmp_path)
 
 def kill_restart(tmp_path, storage):
     args = baseline_args(tmp_path, storage, 5)
-    worker = start_worker(args, tmp_path / "killed.log")
-    try:
-        victim = wait_for(storage, training_trial_of(worker_of(worker)), worker)
-    finally:
-        worker.send_signal(signal.SIGKILL)
-        worker.wait()
+    log = tmp_path / "killed.log"
+    _, victim = signal_mid_training(args, storage, log, signal.SIGKILL, TrialState.RUNNING)
     before = snapshot(trials(storage))
-    assert [t for t in trials(storage) if t.number == victim.number][0].state == TrialState.RUNNING
     restart = start_worker(args, tmp_path / "restart.log")
     assert restart.wait(timeout=300) == 0, (tmp_path / "restart.log").read_text()[-3000:]
     rows = trials(storage)
@@ -257,10 +251,8 @@ def test_sigkill_mid_trial_then_restart_retries_it_on_postgresql(tmp_path, postg
 def test_ctrl_c_records_the_trial_as_interrupted_and_a_rerun_retries_it(tmp_path):
     storage = f"sqlite:///{tmp_path}/int.db"
     args = baseline_args(tmp_path, storage, 4)
-    worker = start_worker(args, tmp_path / "int.log")
-    victim = wait_for(storage, training_trial_of(worker_of(worker)), worker)
-    worker.send_signal(signal.SIGINT)
-    assert worker.wait(timeout=120) == 130
+    worker, victim = signal_mid_training(args, storage, tmp_path / "int.log", signal.SIGINT, TrialState.FAIL)
+    assert worker.returncode == 130
     log = (tmp_path / "int.log").read_text()
     assert "Traceback" not in log and "interrupted" in log
     rows = {t.number: t for t in trials(storage)}

@@ -168,6 +168,36 @@ def training_trial_of(worker: str) -> Callable[[list[FrozenTrial]], FrozenTrial 
     return predicate
 
 
+def signal_mid_training(
+    args: list[str], storage: str, log: Path, signum: int, victim_state: TrialState, attempts: int = 3
+) -> tuple[subprocess.Popen, FrozenTrial]:
+    """Start a worker, send ``signum`` while one of its candidates trains, and return the worker and
+    that candidate as the storage holds it once the worker is gone.
+
+    The victim is read after the signal, not before: a candidate seen training can finish in the
+    moment before the signal lands (one trains in about a second). When that race is lost, no trial
+    of the worker is left in ``victim_state`` with an architecture; the study is deleted and the
+    scenario runs again, up to ``attempts`` times.
+    """
+    for _ in range(attempts):
+        worker = start_worker(args, log)
+        try:
+            wait_for(storage, training_trial_of(worker_of(worker)), worker)
+        finally:
+            worker.send_signal(signum)
+            worker.wait(timeout=120)
+        for trial in trials(storage):
+            if (
+                trial.state == victim_state
+                and trial.user_attrs.get("worker") == worker_of(worker)
+                and trial.user_attrs.get("arch_code")
+                and trial.user_attrs.get("role") == "candidate"
+            ):
+                return worker, trial
+        optuna.delete_study(study_name=STUDY, storage=storage)
+    raise AssertionError(f"the signal never landed mid-training in {attempts} attempts")
+
+
 def is_trained(trial: FrozenTrial) -> bool:
     """Counts toward --n-trials: trained (complete or pruned), not rejected, not a duplicate, not the
     ``--compare`` network (trained once for the report, outside the budget)."""
