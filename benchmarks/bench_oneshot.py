@@ -88,6 +88,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--e2e-minutes", type=float, default=0.0, help="table 3 budget per strategy (0: skip)")
     p.add_argument("--store", default="runs/supernets-bench", help="folder of the benchmark's supernets")
     p.add_argument("--json-out", default=None)
+    p.add_argument(
+        "--reuse-json",
+        default=None,
+        help="take the short and long stand-alone results of table 2 from this earlier --json-out "
+        "(same recipe flags required): only the supernet column is measured again",
+    )
     return p.parse_args(argv)
 
 
@@ -111,26 +117,50 @@ def corr(a: list[float], b: list[float]) -> tuple[float, float]:
     return float(stats.spearmanr(a, b).statistic), float(stats.kendalltau(a, b).statistic)
 
 
+#: Flags that decide the stand-alone results of table 2; --reuse-json requires them equal.
+RECIPE_FLAGS = (
+    "dataset", "space", "target", "stem_stride", "archs", "seeds",
+    "short_epochs", "short_subset", "long_epochs", "long_subset",
+)  # fmt: skip
+
+
+def reused_rows(args) -> dict[str, dict]:
+    """arch code -> row of an earlier run's table 2 (empty without --reuse-json)."""
+    if not args.reuse_json:
+        return {}
+    earlier = json.loads(Path(args.reuse_json).read_text())
+    differ = [f for f in RECIPE_FLAGS if earlier["args"].get(f) != getattr(args, f)]
+    if differ:
+        raise SystemExit(f"--reuse-json: {args.reuse_json} was run with other {', '.join(differ)}")
+    return {row["arch"]: row for row in earlier["rank"]["rows"]}
+
+
 def rank_fidelity(args, space, data, short, long, scorer, reward, classes, channels) -> dict:
     archs = sample_band(space, args.archs, reward.target, classes, channels)
+    earlier = reused_rows(args)
     rows = []
     for index, arch in enumerate(archs):
         macs = count_cost(arch, classes, channels).macs
         t = time.perf_counter()
         inherited = scorer.accuracy(arch)
         score_s = time.perf_counter() - t
-        s = evaluate(arch, data, short, device=args.device)
-        longs = [
-            evaluate(arch, data, long, device=args.device, seed=seed).accuracy or 0.0
-            for seed in range(args.seeds)
-        ]
+        before = earlier.get(arch_code(arch))
+        if before is not None:
+            short_acc, short_s, longs = before["short"], before["short_s"], before["long"]
+        else:
+            s = evaluate(arch, data, short, device=args.device)
+            short_acc, short_s = s.accuracy or 0.0, s.wall_s
+            longs = [
+                evaluate(arch, data, long, device=args.device, seed=seed).accuracy or 0.0
+                for seed in range(args.seeds)
+            ]
         row = dict(
             arch=arch_code(arch),
             macs=macs,
             supernet=inherited,
             score_s=score_s,
-            short=s.accuracy or 0.0,
-            short_s=s.wall_s,
+            short=short_acc,
+            short_s=short_s,
             long=longs,
             long_mean=statistics.fmean(longs),
             long_std=statistics.stdev(longs) if len(longs) > 1 else 0.0,

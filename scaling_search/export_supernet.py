@@ -116,7 +116,7 @@ def inherit(
     recipe = recipe_of(settings)
     trained = replace(recipe.train_arch(arch), resolution=recipe.resolution)
     supernet = Supernet(
-        space, settings.num_classes, settings.in_channels, settings.kernel_transform, settings.share_dsconv
+        space, settings.num_classes, settings.in_channels, settings.kernel_transform, settings.layout
     )
     problem = supernet.problem(trained)
     if problem:

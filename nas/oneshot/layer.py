@@ -14,7 +14,7 @@ from torch import Tensor, nn
 
 from nas.oneshot.bounds import LayerBounds
 from nas.oneshot.branches import BRANCHES, Branch
-from nas.oneshot.families import families, weight_family
+from nas.oneshot.families import DEFAULT_LAYOUT, branch_of, branches, check_layout
 from search_spaces.blocks import pool_shortcut
 from search_spaces.plan import BlockPlan
 
@@ -33,36 +33,37 @@ def drop_path(x: Tensor, p: float, training: bool) -> Tensor:
 
 
 class ElasticLayer(nn.Module):
-    """The branches of one layer position, one per weight family of its stage's ``ops``.
+    """The branches of one layer position under a branch ``layout`` (:mod:`nas.oneshot.families`).
 
-    ``share_dsconv`` runs DSConv on the MBConv branch where the stage offers both
-    (:mod:`nas.oneshot.families`); off, every op has a branch of its own.
+    By default the unexpanded blocks (DSConv, MBConv with expansion 1), the expanding MBConvs and
+    the regular conv each have a branch of their own.
     """
 
     def __init__(
-        self, bounds: LayerBounds, kernel_transform: bool = False, share_dsconv: bool = True
+        self, bounds: LayerBounds, kernel_transform: bool = False, layout: str = DEFAULT_LAYOUT
     ) -> None:
         super().__init__()
         self.bounds = bounds
-        self.share_dsconv = share_dsconv
+        self.layout = check_layout(layout)
         self.branches = nn.ModuleDict(
             {
-                op: BRANCHES[op](bounds, kernel_transform=kernel_transform)
-                for op in families(bounds.ops, share_dsconv)
+                key: BRANCHES[key](bounds, kernel_transform=kernel_transform)
+                for key in branches(bounds.ops, bounds.expansions, layout)
             }
         )
 
-    def branch(self, op: str) -> Branch:
-        """The branch ``op`` runs on (a clear error when the op is not a choice here)."""
-        if op not in self.bounds.ops:
-            raise ValueError(f"op {op!r} is not a choice of this layer ({', '.join(self.bounds.ops)})")
-        branch = self.branches[weight_family(op, self.bounds.ops, self.share_dsconv)]
+    def branch(self, plan: BlockPlan) -> Branch:
+        """The branch the block ``plan`` runs on (a clear error when its op is not a choice here)."""
+        if plan.op not in self.bounds.ops:
+            raise ValueError(f"op {plan.op!r} is not a choice of this layer ({', '.join(self.bounds.ops)})")
+        expansion = 2 if plan.expands else 1  # only "expands or not" decides a branch
+        branch = self.branches[branch_of(plan.op, expansion, self.bounds.ops, self.layout)]
         assert isinstance(branch, Branch)
         return branch
 
     def forward(self, x: Tensor, plan: BlockPlan, drop_connect: bool = True) -> Tensor:
         """Run the block ``plan``; ``drop_connect=False`` switches stochastic depth off."""
-        out = self.branch(plan.op)(x, plan)
+        out = self.branch(plan)(x, plan)
         if plan.residual:
             p = plan.drop_prob if drop_connect else 0.0
             skip = pool_shortcut(x, plan.out_channels, plan.stride) if plan.shortcut == "pooling" else x
@@ -71,7 +72,7 @@ class ElasticLayer(nn.Module):
 
     def active_state(self, plan: BlockPlan, prefix: str) -> dict[str, Tensor]:
         """The block's weights under the builder's names (``{prefix}body.{i}.…``)."""
-        return self.branch(plan.op).active_state(plan, prefix + "body.")
+        return self.branch(plan).active_state(plan, prefix + "body.")
 
 
 __all__ = ["ElasticLayer", "drop_path"]

@@ -15,7 +15,7 @@ uniformly from each choice list with a seeded ``random.Random``. So no Optuna st
 the validity rules cannot drift from the search's own.
 
 *Stratified* random candidates (:func:`stratified_archs`) fix two things the uniform draw leaves
-to chance: which op family (:mod:`nas.oneshot.families`) and which skip op each stage of each
+to chance: which weight family (:mod:`nas.oneshot.families`) and which skip op each stage of each
 child uses. Per stage, the step's children take the families, and separately the skips, in a
 shuffled round robin, so with as many children as families every family's weights train in every
 stage at every step (uniform sampling leaves a stage's regular-conv weights untrained in
@@ -31,7 +31,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
-from nas.oneshot.families import families
+from nas.oneshot.families import DEFAULT_LAYOUT, family_pins
 from search_spaces.arch import ArchSpec
 from search_spaces.space import SearchSpace
 
@@ -104,25 +104,25 @@ def random_archs(space: SearchSpace, count: int, seed: int = 0) -> tuple[ArchSpe
 
 
 def stratified_archs(
-    space: SearchSpace, rng: random.Random, count: int, share_dsconv: bool = True
+    space: SearchSpace, rng: random.Random, count: int, layout: str = DEFAULT_LAYOUT
 ) -> tuple[ArchSpec, ...]:
-    """``count`` random candidates whose op families and skips are spread evenly per stage.
+    """``count`` random candidates whose weight families and skips are spread evenly per stage.
 
-    For each stage the families of its ops (DSConv with MBConv when ``share_dsconv``) are shuffled
-    and dealt to the children in turn, and so are its skip ops; each child then draws its op
-    within the family it was dealt, and every other choice, uniformly through
-    :meth:`SearchSpace.sample`.
+    For each stage the families of its blocks under ``layout`` (:func:`family_pins`: by default
+    unexpanded, expanding MBConv, regular conv) are shuffled and dealt to the children in turn, and
+    so are its skip ops; each child then draws its op (and expansion) within the family it was
+    dealt, and every other choice, uniformly through :meth:`SearchSpace.sample`.
     """
     pinned: list[dict[str, Sequence[Any]]] = [{} for _ in range(count)]
     for number, choice in enumerate(space.stages, 1):
-        dealt: dict[str, list[tuple[str, ...]]] = {
-            "op": list(families(choice.ops, share_dsconv).values()),
-            "skip": [(skip,) for skip in choice.skips],
-        }
-        for name, groups in dealt.items():
-            rng.shuffle(groups)
-            for j in range(count):
-                pinned[j][f"s{number}.{name}"] = groups[j % len(groups)]
+        fams = family_pins(choice.ops, choice.expansions, layout)
+        skips = [(skip,) for skip in choice.skips]
+        rng.shuffle(fams)
+        rng.shuffle(skips)
+        for j in range(count):
+            for name, values in fams[j % len(fams)].items():
+                pinned[j][f"s{number}.{name}"] = values
+            pinned[j][f"s{number}.skip"] = skips[j % len(skips)]
     return tuple(space.sample(_UniformChoices(rng, pins)) for pins in pinned)  # type: ignore[arg-type]
 
 
@@ -133,7 +133,7 @@ def sandwich_archs(
     largest: ArchSpec,
     smallest: ArchSpec,
     sampling: str = "uniform",
-    share_dsconv: bool = True,
+    layout: str = DEFAULT_LAYOUT,
 ) -> tuple[ArchSpec, ...]:
     """One step's candidates: ``largest`` first (the teacher), ``smallest``, then random ones.
 
@@ -141,7 +141,7 @@ def sandwich_archs(
     ``stratified`` spreads op families over them (:func:`stratified_archs`).
     """
     if sampling == "stratified":
-        children = stratified_archs(space, rng, num_random, share_dsconv)
+        children = stratified_archs(space, rng, num_random, layout)
     elif sampling == "uniform":
         children = tuple(random_arch(space, rng) for _ in range(num_random))
     else:

@@ -35,7 +35,10 @@ CHECKPOINT_FILE = "supernet.pt"
 _PROXY_IGNORED = ("name", "eval_batch_size", "cuda_graph")
 #: Settings added after stores were first written, with the behaviour of the trainer before them,
 #: so an older store reads as what it is (and is refused, not misloaded, by today's defaults).
-_BEFORE_THE_KEY: dict[str, Any] = {"share_dsconv": False, "sampling": "uniform"}
+_BEFORE_THE_KEY: dict[str, Any] = {"sampling": "uniform"}
+#: ``share_dsconv`` (a bool) came before ``layout``: what each value meant, and a store older than
+#: both had one branch per op.
+_SHARE_DSCONV_LAYOUT = {True: "dsconv-in-mbconv", False: "per-op"}
 
 
 @dataclass(frozen=True)
@@ -61,8 +64,8 @@ class SupernetSettings:
     #: The children's weight on in-place distillation at the end of the warm ramp (see
     #: :func:`nas.oneshot.training.distill_weight`); the rest of their loss is on the labels.
     distill: float = 0.5
-    #: DSConv runs on the MBConv branch where a stage offers both (:mod:`nas.oneshot.families`).
-    share_dsconv: bool = True
+    #: Which blocks share a branch of weights (:data:`nas.oneshot.families.LAYOUTS`).
+    layout: str = "by-expansion"
     #: How the random children are drawn (:data:`nas.oneshot.sampling.SAMPLINGS`).
     sampling: str = "stratified"
     #: Each candidate's loss divided by their number (one step moves shared weights like one
@@ -78,6 +81,8 @@ class SupernetSettings:
         """Settings as stored; a key the store predates takes the value its trainer used then."""
         known = set(cls.__dataclass_fields__)
         values = {**_BEFORE_THE_KEY, **data}
+        if "layout" not in values:
+            values["layout"] = _SHARE_DSCONV_LAYOUT[bool(values.get("share_dsconv", False))]
         return cls(**{key: value for key, value in values.items() if key in known})
 
     def compared(self) -> dict[str, Any]:

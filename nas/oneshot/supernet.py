@@ -33,6 +33,7 @@ from torch import Tensor, nn
 from nas.oneshot.bounds import layer_bounds
 from nas.oneshot.elastic_conv import ChannelSlice, ElasticConv2d
 from nas.oneshot.elastic_unit import ElasticConvBNAct
+from nas.oneshot.families import DEFAULT_LAYOUT
 from nas.oneshot.layer import ElasticLayer
 from nas.oneshot.sampling import largest_arch, smallest_arch
 from nas.oneshot.support import unsupported
@@ -47,8 +48,8 @@ class Supernet(nn.Module):
 
     ``kernel_transform`` adds Once-for-All's learned kernel transformation matrices to every
     elastic kernel (see :mod:`nas.oneshot.kernel`); off, a smaller kernel is the plain centre.
-    ``share_dsconv`` runs DSConv on the MBConv weights (expansion 1) where a stage offers both
-    (:mod:`nas.oneshot.families`).
+    ``layout`` decides which blocks share a branch of weights (:data:`nas.oneshot.families.LAYOUTS`;
+    by default unexpanded blocks, expanding MBConvs and regular convs each have their own).
     The largest candidate is active after construction.
     """
 
@@ -58,7 +59,7 @@ class Supernet(nn.Module):
         num_classes: int = 1000,
         in_channels: int = 3,
         kernel_transform: bool = False,
-        share_dsconv: bool = True,
+        layout: str = DEFAULT_LAYOUT,
     ) -> None:
         super().__init__()
         check_io(num_classes, in_channels)
@@ -69,11 +70,11 @@ class Supernet(nn.Module):
         self.num_classes = num_classes
         self.in_channels = in_channels
         self.kernel_transform = kernel_transform
-        self.share_dsconv = share_dsconv
+        self.layout = layout
         ref = space.reference
         self.stem = ElasticConvBNAct(in_channels, ref.stem_channels, (ref.stem_kernel,))
         self.stages = nn.ModuleList(
-            nn.ModuleList(ElasticLayer(bounds, kernel_transform, share_dsconv) for bounds in stage)
+            nn.ModuleList(ElasticLayer(bounds, kernel_transform, layout) for bounds in stage)
             for stage in layer_bounds(space)
         )
         self.head = ElasticConvBNAct(max(space.stages[-1].channels), ref.head_channels)

@@ -33,6 +33,7 @@ import torch.nn.functional as F
 from nas.data.augment import crop_flip, normalize
 from nas.data.splits import Splits
 from nas.oneshot.defaults import DEFAULT_SUPERNET_EPOCHS
+from nas.oneshot.families import DEFAULT_LAYOUT, check_layout
 from nas.oneshot.sampling import largest_arch, sandwich_archs
 from nas.oneshot.sandwich import sandwich_step
 from nas.oneshot.scoring import Scorer
@@ -82,7 +83,7 @@ def supernet_settings(
     kernel_transform: bool = False,
     num_random: int = 2,
     teacher: str = "mbconv",
-    share_dsconv: bool = True,
+    layout: str = DEFAULT_LAYOUT,
     sampling: str = "stratified",
     batch_size: int | None = None,
     average_gradients: bool = True,
@@ -110,7 +111,7 @@ def supernet_settings(
         kernel_transform=bool(kernel_transform),
         num_random=int(num_random),
         teacher=str(teacher),
-        share_dsconv=bool(share_dsconv),
+        layout=check_layout(str(layout)),
         sampling=str(sampling),
         average_gradients=bool(average_gradients),
     )
@@ -189,7 +190,7 @@ def train_supernet(
     found = store.check(settings)
     proxy = recipe_of(settings)
     supernet = Supernet(
-        space, settings.num_classes, settings.in_channels, settings.kernel_transform, settings.share_dsconv
+        space, settings.num_classes, settings.in_channels, settings.kernel_transform, settings.layout
     )
     # The proxy's classifier at zero: a 10-class init loss of ln 10, not ~4.5. Its other half,
     # residual branches starting at zero, is left out: a block is residual for some candidates
@@ -275,7 +276,7 @@ class _Loop:
                 self.teacher,
                 self.smallest,
                 self.settings.sampling,
-                self.settings.share_dsconv,
+                self.settings.layout,
             )
             archs = (self.teacher, self.smallest, *(proxy.train_arch(a) for a in children[2:]))
             with torch.autocast(self.dev.type, dtype=torch.bfloat16, enabled=self.amp):

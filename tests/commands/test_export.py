@@ -85,7 +85,7 @@ def _supernet_outputs(tiny: dict, x: torch.Tensor) -> torch.Tensor:
         settings.num_classes,
         settings.in_channels,
         settings.kernel_transform,
-        settings.share_dsconv,
+        settings.layout,
     )
     supernet.load_state_dict(store.load_checkpoint()["supernet"])
     scorer = Scorer(

@@ -19,14 +19,14 @@ SPACES = all_spaces()
 CANDIDATES = 4  # random candidates per space, besides the largest and the smallest
 
 
-def _supernet(space_id: str, kernel_transform: bool = False, share_dsconv: bool = True) -> Supernet:
+def _supernet(space_id: str, kernel_transform: bool = False, layout: str = "by-expansion") -> Supernet:
     torch.manual_seed(0)
     net = Supernet(
         SPACES[space_id],
         num_classes=5,
         in_channels=1,
         kernel_transform=kernel_transform,
-        share_dsconv=share_dsconv,
+        layout=layout,
     )
     scramble(net)
     return net
@@ -85,9 +85,10 @@ def test_extraction_bakes_in_the_learned_kernel_transform(space_id):
         _assert_exact(net, arch)
 
 
+@pytest.mark.parametrize("layout", ["dsconv-in-mbconv", "per-op"])
 @pytest.mark.parametrize("space_id", ["mnasnet", "wide"])
-def test_extraction_is_exact_with_a_branch_per_op_too(space_id):
-    net = _supernet(space_id, share_dsconv=False)
+def test_extraction_is_exact_with_the_other_branch_layouts_too(space_id, layout):
+    net = _supernet(space_id, layout=layout)
     for arch in random_archs(net.space, 3, seed=9):
         _assert_exact(net, arch)
 

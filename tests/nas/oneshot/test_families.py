@@ -1,13 +1,14 @@
-"""DSConv shares MBConv's weights (expansion 1) where a stage offers both; the regular conv never."""
+"""Branch layouts: unexpanded blocks (DSConv, MBConv e1) share one branch; expanding MBConv has its own."""
 
 from __future__ import annotations
 
 from dataclasses import replace
 
+import pytest
 import torch
 
 from nas.oneshot.bn_calibration import recalibrate_bn
-from nas.oneshot.families import families, weight_family
+from nas.oneshot.families import branch_of, branches, family_pins
 from nas.oneshot.sampling import random_archs
 from nas.oneshot.supernet import Supernet
 from search_spaces.arch import ArchSpec
@@ -16,11 +17,33 @@ from tests.nas.oneshot.spaces import all_spaces, batches, scramble
 MNASNET = all_spaces()["mnasnet"]
 
 
-def test_dsconv_joins_mbconv_only_where_both_are_choices():
-    assert families(("mbconv", "dsconv", "conv")) == {"mbconv": ("mbconv", "dsconv"), "conv": ("conv",)}
-    assert weight_family("dsconv", ("dsconv", "conv")) == "dsconv"
-    assert weight_family("dsconv", ("mbconv", "dsconv"), share=False) == "dsconv"
-    assert families(("mbconv", "dsconv"), share=False) == {"mbconv": ("mbconv",), "dsconv": ("dsconv",)}
+OPS = ("mbconv", "dsconv", "conv")
+
+
+def test_by_expansion_puts_unexpanded_blocks_on_one_branch_and_expanding_mbconv_on_another():
+    assert branches(OPS, (1, 3, 6)) == ("dsconv", "mbconv", "conv")
+    assert [branch_of("mbconv", e, OPS) for e in (1, 3, 6)] == ["dsconv", "mbconv", "mbconv"]
+    assert branch_of("dsconv", 1, OPS) == "dsconv"
+    assert branches(("mbconv",), (3, 6)) == ("mbconv",)  # no unexpanded block: no such branch
+    assert branches(("mbconv",), (1,)) == ("dsconv",)
+
+
+def test_the_earlier_layouts_stay_available():
+    assert branches(OPS, (1, 3, 6), "dsconv-in-mbconv") == ("mbconv", "conv")
+    assert branch_of("dsconv", 1, ("dsconv", "conv"), "dsconv-in-mbconv") == "dsconv"
+    assert branches(OPS, (1, 3, 6), "per-op") == OPS
+    with pytest.raises(ValueError, match="layout"):
+        branches(OPS, (1,), "shared")
+
+
+def test_family_pins_pin_the_expansion_only_where_a_branch_takes_part_of_it():
+    assert family_pins(OPS, (1, 3, 6)) == [
+        {"op": ("mbconv", "dsconv"), "expansion": (1,)},
+        {"op": ("mbconv",), "expansion": (3, 6)},
+        {"op": ("conv",)},
+    ]
+    earlier = [{"op": ("mbconv", "dsconv")}, {"op": ("conv",)}]
+    assert family_pins(OPS, (1, 3, 6), "dsconv-in-mbconv") == earlier
 
 
 def _twins(arch: ArchSpec) -> tuple[ArchSpec, ArchSpec]:
@@ -53,7 +76,7 @@ def test_a_dsconv_candidate_computes_its_mbconv_expansion_1_twin():
 
 def test_without_sharing_the_twins_keep_separate_weights():
     torch.manual_seed(0)
-    net = Supernet(MNASNET, num_classes=5, in_channels=1, share_dsconv=False)
+    net = Supernet(MNASNET, num_classes=5, in_channels=1, layout="per-op")
     scramble(net)
     ds, mb = _twins(random_archs(MNASNET, 1, seed=2)[0])
     assert not torch.allclose(_eval_output(net, ds), _eval_output(net, mb))

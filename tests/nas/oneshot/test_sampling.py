@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from nas.oneshot.families import families, weight_family
+from nas.oneshot.families import branch_of, branches
 from nas.oneshot.sampling import (
     largest_arch,
     random_arch,
@@ -96,9 +96,9 @@ def test_stratified_children_cover_every_op_family_and_skip_of_every_stage_each_
         children = stratified_archs(space, rng, 3)
         for number, choice in enumerate(space.stages):
             ops = choice.ops
-            dealt = [weight_family(child.stages[number].op, ops) for child in children]
-            wanted = set(families(ops))
-            assert set(dealt) == wanted  # every family once per step (3 children >= families)
+            dealt = [branch_of(s.op, s.expansion, ops) for s in (c.stages[number] for c in children)]
+            wanted = set(branches(ops, choice.expansions))
+            assert set(dealt) == wanted  # every branch once per step (3 children >= branches)
             counts = [dealt.count(f) for f in wanted]
             assert max(counts) - min(counts) <= 1  # dealt evenly
             skips = [child.stages[number].skip_op for child in children]
@@ -112,7 +112,7 @@ def test_stratified_children_still_reach_every_op_and_mix_families_across_stages
     children = [child for _ in range(100) for child in stratified_archs(space, rng, 2)]
     for number, choice in enumerate(space.stages):
         assert {child.stages[number].op for child in children} == set(choice.ops)
-    mixed = [c for c in children if len({weight_family(s.op, ("mbconv", "dsconv")) for s in c.stages}) > 1]
+    mixed = [c for c in children if len({branch_of(s.op, s.expansion, ("mbconv",)) for s in c.stages}) > 1]
     assert len(mixed) > len(children) // 2
 
 

@@ -26,13 +26,28 @@ def _settings(**changes) -> SupernetSettings:
     return SupernetSettings(**{**base, **changes})
 
 
-def test_a_store_from_before_shared_dsconv_and_stratified_children_is_refused(tmp_path):
-    record = _settings().to_dict()
-    del record["share_dsconv"], record["sampling"]
+def _store_with(tmp_path, record: dict) -> SupernetStore:
     store = SupernetStore(tmp_path)
     store.settings_path.write_text(json.dumps({"settings": record, "epochs_done": 1, "history": []}))
+    return store
+
+
+def test_a_store_from_before_shared_dsconv_and_stratified_children_is_refused(tmp_path):
+    record = _settings().to_dict()
+    del record["layout"], record["sampling"]
+    store = _store_with(tmp_path, record)
     stored = SupernetSettings.from_dict(store.read()["settings"])
-    assert (stored.share_dsconv, stored.sampling) == (False, "uniform")
-    with pytest.raises(UserError, match="share_dsconv: False \\(stored\\) vs True \\(now\\)"):
+    assert (stored.layout, stored.sampling) == ("per-op", "uniform")
+    with pytest.raises(UserError, match="layout: 'per-op' \\(stored\\) vs 'by-expansion' \\(now\\)"):
         store.check(_settings())
-    assert store.check(_settings(share_dsconv=False, sampling="uniform")) is not None
+    assert store.check(_settings(layout="per-op", sampling="uniform")) is not None
+
+
+def test_a_store_with_dsconv_on_the_mbconv_branch_reads_as_that_layout(tmp_path):
+    record = _settings().to_dict()
+    del record["layout"]
+    record["share_dsconv"] = True
+    store = _store_with(tmp_path, record)
+    assert SupernetSettings.from_dict(store.read()["settings"]).layout == "dsconv-in-mbconv"
+    with pytest.raises(UserError, match="layout"):
+        store.check(_settings())

@@ -7,6 +7,7 @@ from dataclasses import replace
 import pytest
 import torch
 
+from nas.oneshot.families import branches
 from nas.oneshot.sampling import random_archs
 from nas.oneshot.supernet import Supernet
 from search_spaces.space import SpaceError
@@ -66,16 +67,15 @@ def test_strides_dropout_and_drop_connect_are_the_active_archs(supernet):
     assert supernet(batches(1)[0]).shape == (4, 3)
 
 
-def test_each_layer_position_has_one_branch_per_op_family_of_its_stage(supernet):
+def test_each_layer_position_has_one_branch_per_weight_family_of_its_stage(supernet):
     for choice, positions in zip(SPACE.stages, supernet.stages, strict=True):
         assert len(positions) == max(choice.layers)
         for layer in positions:
-            expected = tuple(op for op in choice.ops if op != "dsconv" or "mbconv" not in choice.ops)
-            assert tuple(layer.branches) == expected
+            assert tuple(layer.branches) == branches(choice.ops, choice.expansions)
 
 
-def test_without_sharing_each_op_has_its_own_branch():
-    net = Supernet(SPACE, num_classes=3, in_channels=1, share_dsconv=False)
+def test_with_the_per_op_layout_each_op_has_its_own_branch():
+    net = Supernet(SPACE, num_classes=3, in_channels=1, layout="per-op")
     for choice, positions in zip(SPACE.stages, net.stages, strict=True):
         for layer in positions:
             assert tuple(layer.branches) == choice.ops
