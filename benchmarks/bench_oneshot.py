@@ -42,6 +42,7 @@ import torch  # noqa: E402
 from scipy import stats  # noqa: E402
 
 from nas.data.datasets import load_dataset  # noqa: E402
+from nas.oneshot.families import DEFAULT_LAYOUT, LAYOUTS  # noqa: E402
 from nas.oneshot.sampling import random_arch  # noqa: E402
 from nas.oneshot.scoring import Scorer  # noqa: E402
 from nas.oneshot.store import SupernetStore  # noqa: E402
@@ -77,6 +78,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--supernet-subset", type=_subset, default=2000)
     p.add_argument(
         "--supernet-batch", type=int, default=None, help="supernet batch size (default: the proxy's)"
+    )
+    p.add_argument(
+        "--supernet-layout", choices=LAYOUTS, default=DEFAULT_LAYOUT, help="which blocks share weights"
     )
     p.add_argument("--bn-batches", type=int, default=2)
     p.add_argument("--score-images", type=int, default=500)
@@ -302,10 +306,12 @@ def main(argv: list[str] | None = None) -> int:
         epochs=args.supernet_epochs,
         train_subset=args.supernet_subset,
         batch_size=args.supernet_batch,
+        layout=args.supernet_layout,
     )
     store = SupernetStore(
         Path(args.store)
         / f"{space.name}-s{args.stem_stride or 'p'}-e{args.supernet_epochs}-b{args.supernet_batch or 'p'}"
+        f"-{args.supernet_layout}"
     )
     print(
         f"device {describe_device(dev)} · torch threads {torch.get_num_threads()} · space {space.name}",
