@@ -43,6 +43,7 @@ from scipy import stats  # noqa: E402
 
 from nas.data.datasets import load_dataset  # noqa: E402
 from nas.oneshot.families import DEFAULT_LAYOUT, LAYOUTS  # noqa: E402
+from nas.oneshot.progressive import SCHEDULES  # noqa: E402
 from nas.oneshot.sampling import random_arch  # noqa: E402
 from nas.oneshot.scoring import Scorer  # noqa: E402
 from nas.oneshot.store import SupernetStore  # noqa: E402
@@ -81,6 +82,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     p.add_argument(
         "--supernet-layout", choices=LAYOUTS, default=DEFAULT_LAYOUT, help="which blocks share weights"
+    )
+    p.add_argument(
+        "--supernet-schedule", choices=SCHEDULES, default="sandwich", help="how steps choose candidates"
     )
     p.add_argument("--bn-batches", type=int, default=2)
     p.add_argument("--score-images", type=int, default=500)
@@ -307,11 +311,12 @@ def main(argv: list[str] | None = None) -> int:
         train_subset=args.supernet_subset,
         batch_size=args.supernet_batch,
         layout=args.supernet_layout,
+        schedule=args.supernet_schedule,
     )
     store = SupernetStore(
         Path(args.store)
         / f"{space.name}-s{args.stem_stride or 'p'}-e{args.supernet_epochs}-b{args.supernet_batch or 'p'}"
-        f"-{args.supernet_layout}"
+        f"-{args.supernet_layout}-{args.supernet_schedule}"
     )
     print(
         f"device {describe_device(dev)} · torch threads {torch.get_num_threads()} · space {space.name}",

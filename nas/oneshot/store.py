@@ -35,7 +35,7 @@ CHECKPOINT_FILE = "supernet.pt"
 _PROXY_IGNORED = ("name", "eval_batch_size", "cuda_graph")
 #: Settings added after stores were first written, with the behaviour of the trainer before them,
 #: so an older store reads as what it is (and is refused, not misloaded, by today's defaults).
-_BEFORE_THE_KEY: dict[str, Any] = {"sampling": "uniform"}
+_BEFORE_THE_KEY: dict[str, Any] = {"sampling": "uniform", "schedule": "sandwich"}
 #: ``share_dsconv`` (a bool) came before ``layout``: what each value meant, and a store older than
 #: both had one branch per op.
 _SHARE_DSCONV_LAYOUT = {True: "dsconv-in-mbconv", False: "per-op"}
@@ -71,6 +71,9 @@ class SupernetSettings:
     #: Each candidate's loss divided by their number (one step moves shared weights like one
     #: stand-alone step) instead of BigNAS's sum (see :func:`nas.oneshot.sandwich.sandwich_step`).
     average_gradients: bool = True
+    #: ``sandwich`` over the whole space from the first step, or ``progressive`` shrinking
+    #: (:mod:`nas.oneshot.progressive`).
+    schedule: str = "sandwich"
     extra: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:

@@ -34,7 +34,8 @@ from nas.data.augment import crop_flip, normalize
 from nas.data.splits import Splits
 from nas.oneshot.defaults import DEFAULT_SUPERNET_EPOCHS
 from nas.oneshot.families import DEFAULT_LAYOUT, check_layout
-from nas.oneshot.sampling import largest_arch, sandwich_archs
+from nas.oneshot.progressive import PHASES, SCHEDULES, phase_at, phase_space
+from nas.oneshot.sampling import largest_arch, sandwich_archs, smallest_arch
 from nas.oneshot.sandwich import sandwich_step
 from nas.oneshot.scoring import Scorer
 from nas.oneshot.store import SupernetSettings, SupernetStore
@@ -43,6 +44,7 @@ from nas.training.device import describe_device, resolve_device
 from nas.training.device_data import prepare
 from nas.training.optim import lr_at
 from nas.training.proxy import ProxyConfig
+from search_spaces.arch import ArchSpec
 from search_spaces.errors import UserError
 from search_spaces.space import SearchSpace
 
@@ -87,6 +89,7 @@ def supernet_settings(
     sampling: str = "stratified",
     batch_size: int | None = None,
     average_gradients: bool = True,
+    schedule: str = "sandwich",
 ) -> SupernetSettings:
     """The settings of a supernet for ``space`` on ``data`` trained with ``proxy``'s recipe.
 
@@ -114,7 +117,14 @@ def supernet_settings(
         layout=check_layout(str(layout)),
         sampling=str(sampling),
         average_gradients=bool(average_gradients),
+        schedule=_check_schedule(str(schedule)),
     )
+
+
+def _check_schedule(schedule: str) -> str:
+    if schedule not in SCHEDULES:
+        raise ValueError(f"schedule must be one of {', '.join(SCHEDULES)}, got {schedule!r}")
+    return schedule
 
 
 def recipe_of(settings: SupernetSettings) -> ProxyConfig:
@@ -250,6 +260,34 @@ class _Loop:
         self.teacher = proxy.train_arch(self.raw_teacher)
         self.smallest = proxy.train_arch(self.raw_smallest)
         self.scorer = Scorer(supernet, self.dd, proxy, seed=settings.seed)
+        #: Per progressive phase: None (the teacher alone) or (sub-space, its smallest as trained).
+        self.phases: list[tuple[SearchSpace, ArchSpec] | None] = []
+        for phase in PHASES:
+            sub = phase_space(supernet.space, self.raw_teacher, phase.free)
+            if sub is None:
+                self.phases.append(None)
+            else:
+                small = smallest_arch(sub, settings.num_classes, settings.in_channels)
+                self.phases.append((sub, proxy.train_arch(small)))
+
+    def _candidates(self, step: int, rng: random.Random) -> tuple[Any, ...]:
+        """The step's candidates, as trained: the teacher first (alone early in progressive shrinking)."""
+        space, smallest = self.supernet.space, self.smallest
+        if self.settings.schedule == "progressive":
+            phase = self.phases[phase_at(step, self.total)]
+            if phase is None:
+                return (self.teacher,)
+            space, smallest = phase
+        children = sandwich_archs(
+            space,
+            rng,
+            self.settings.num_random,
+            self.teacher,
+            smallest,
+            self.settings.sampling,
+            self.settings.layout,
+        )
+        return (self.teacher, smallest, *(self.proxy.train_arch(a) for a in children[2:]))
 
     def _loss(self, logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
         return F.cross_entropy(logits.float(), labels, label_smoothing=self.proxy.label_smoothing)
@@ -261,6 +299,7 @@ class _Loop:
         flip = proxy.augment and proxy.hflip
         perm = torch.randperm(self.n_train, device=self.dev, generator=generator)
         sums = [0.0, 0.0, 0.0, 0.0]
+        smallest_steps = 0
         started = time.perf_counter()
         for i, idx in enumerate(perm[: self.steps * batch].split(batch)):
             x = normalize(
@@ -269,16 +308,7 @@ class _Loop:
             step = (epoch - 1) * self.steps + i
             for group in self.opt.param_groups:
                 group["lr"] = lr_at(step, self.total, self.warmup, self.peak, proxy.schedule)
-            children = sandwich_archs(
-                self.supernet.space,
-                rng,
-                self.settings.num_random,
-                self.teacher,
-                self.smallest,
-                self.settings.sampling,
-                self.settings.layout,
-            )
-            archs = (self.teacher, self.smallest, *(proxy.train_arch(a) for a in children[2:]))
+            archs = self._candidates(step, rng)
             with torch.autocast(self.dev.type, dtype=torch.bfloat16, enabled=self.amp):
                 result = sandwich_step(
                     self.supernet,
@@ -295,20 +325,24 @@ class _Loop:
                     f"supernet training diverged (non-finite loss in epoch {epoch}, step {i + 1}); "
                     "lower the proxy's lr"
                 )
-            for k, value in enumerate((*result.losses[:2], *result.accuracies[:2])):
-                sums[k] += value
+            sums[0] += result.losses[0]
+            sums[2] += result.accuracies[0]
+            if len(archs) > 1:
+                sums[1] += result.losses[1]
+                sums[3] += result.accuracies[1]
+                smallest_steps += 1
             if progress is not None:
                 progress(step + 1, self.total)
         train_s = time.perf_counter() - started
         largest_val = self.scorer.accuracy(self.raw_teacher)
         smallest_val = self.scorer.accuracy(self.raw_smallest)
-        n = max(1, self.steps)
+        n, m = max(1, self.steps), smallest_steps or float("nan")
         return {
             "epoch": epoch,
             "largest_loss": sums[0] / n,
-            "smallest_loss": sums[1] / n,
+            "smallest_loss": sums[1] / m,
             "largest_train_acc": sums[2] / n,
-            "smallest_train_acc": sums[3] / n,
+            "smallest_train_acc": sums[3] / m,
             "largest_val_acc": largest_val,
             "smallest_val_acc": smallest_val,
             "lr": self.opt.param_groups[0]["lr"],

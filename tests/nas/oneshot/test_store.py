@@ -34,10 +34,10 @@ def _store_with(tmp_path, record: dict) -> SupernetStore:
 
 def test_a_store_from_before_shared_dsconv_and_stratified_children_is_refused(tmp_path):
     record = _settings().to_dict()
-    del record["layout"], record["sampling"]
+    del record["layout"], record["sampling"], record["schedule"]
     store = _store_with(tmp_path, record)
     stored = SupernetSettings.from_dict(store.read()["settings"])
-    assert (stored.layout, stored.sampling) == ("per-op", "uniform")
+    assert (stored.layout, stored.sampling, stored.schedule) == ("per-op", "uniform", "sandwich")
     with pytest.raises(UserError, match="layout: 'per-op' \\(stored\\) vs 'by-expansion' \\(now\\)"):
         store.check(_settings())
     assert store.check(_settings(layout="per-op", sampling="uniform")) is not None
