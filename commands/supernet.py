@@ -26,6 +26,7 @@ HELP = "Train the weight-sharing supernet of a search space (one-shot search; re
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     from nas.oneshot.defaults import DEFAULT_SUPERNET_EPOCHS
+    from nas.oneshot.progressive import DEFAULT_SCHEDULE, SCHEDULES
 
     g = parser.add_argument_group("supernet")
     g.add_argument(
@@ -44,6 +45,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--kernel-transform",
         action="store_true",
         help="Once-for-All's learned kernel transform for smaller kernels",
+    )
+    g.add_argument(
+        "--schedule",
+        choices=SCHEDULES,
+        default=DEFAULT_SCHEDULE,
+        help="sandwich over the whole space from the first step, or Once-for-All's progressive "
+        "shrinking " + flags.default(DEFAULT_SCHEDULE),
     )
     g.add_argument("--store-dir", default=None, help="folder of supernets " + flags.default("runs/supernets"))
     g = parser.add_argument_group("data and device")
@@ -116,6 +124,7 @@ def trained_supernet(
 def settings_and_store(
     args: argparse.Namespace, space: Any, data: Any, proxy: Any, epochs: int, subset: Any
 ) -> Any:
+    from nas.oneshot.progressive import DEFAULT_SCHEDULE
     from nas.oneshot.store import SUPERNETS_DIR, SupernetStore
     from nas.oneshot.training import supernet_settings
 
@@ -127,6 +136,7 @@ def settings_and_store(
         epochs=epochs,
         train_subset=subset,
         kernel_transform=args.kernel_transform,
+        schedule=getattr(args, "schedule", DEFAULT_SCHEDULE),
     )
     root = Path(args.store_dir) if getattr(args, "store_dir", None) else SUPERNETS_DIR
     return settings, SupernetStore.for_settings(settings, root)

@@ -25,6 +25,7 @@ from search_spaces.space import SearchSpace
 #: How a supernet's training steps choose candidates: BigNAS's sandwich over the whole space from
 #: the first step, or Once-for-All's progressive shrinking (:data:`PHASES`).
 SCHEDULES: tuple[str, ...] = ("sandwich", "progressive")
+DEFAULT_SCHEDULE = "sandwich"
 
 
 @dataclass(frozen=True)
@@ -79,4 +80,4 @@ def phase_space(space: SearchSpace, teacher: ArchSpec, free: frozenset[str]) -> 
     return replace(space, stages=tuple(stages))
 
 
-__all__ = ["PHASES", "SCHEDULES", "Phase", "phase_at", "phase_space"]
+__all__ = ["DEFAULT_SCHEDULE", "PHASES", "SCHEDULES", "Phase", "phase_at", "phase_space"]

@@ -34,7 +34,7 @@ from nas.data.augment import crop_flip, normalize
 from nas.data.splits import Splits
 from nas.oneshot.defaults import DEFAULT_SUPERNET_EPOCHS
 from nas.oneshot.families import DEFAULT_LAYOUT, check_layout
-from nas.oneshot.progressive import PHASES, SCHEDULES, phase_at, phase_space
+from nas.oneshot.progressive import DEFAULT_SCHEDULE, PHASES, SCHEDULES, phase_at, phase_space
 from nas.oneshot.sampling import largest_arch, sandwich_archs, smallest_arch
 from nas.oneshot.sandwich import sandwich_step
 from nas.oneshot.scoring import Scorer
@@ -89,7 +89,7 @@ def supernet_settings(
     sampling: str = "stratified",
     batch_size: int | None = None,
     average_gradients: bool = True,
-    schedule: str = "sandwich",
+    schedule: str = DEFAULT_SCHEDULE,
 ) -> SupernetSettings:
     """The settings of a supernet for ``space`` on ``data`` trained with ``proxy``'s recipe.
 
