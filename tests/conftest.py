@@ -1,4 +1,4 @@
-"""Shared fixtures: a real, throwaway PostgreSQL server and the headless Chromium binary.
+"""Shared fixtures: a real, throwaway PostgreSQL server, the headless Chromium binary, one thread.
 
 Services are started by the tests themselves, so the README's single test command is enough on a
 machine that has the Debian packages. Where a service is missing, its tests are skipped — unless
@@ -158,3 +158,14 @@ def chromium_path() -> str:
             return found
     _missing("Chromium is not installed (apt-get install chromium)")
     raise AssertionError("unreachable")
+
+
+@pytest.fixture
+def one_thread() -> Iterator[None]:
+    """Two shared cores: one intra-op thread keeps tiny trainings fast and predictable."""
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)

@@ -20,14 +20,6 @@ def readme_block() -> str:
     return match.group(1)
 
 
-@pytest.fixture
-def one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
 @pytest.mark.slow
 def test_the_readme_block_runs(tmp_path, monkeypatch, one_thread, capsys):
     monkeypatch.chdir(tmp_path)  # the searches' default storage is runs/effsearch.db here

@@ -62,7 +62,7 @@ def phase_space(space: SearchSpace, teacher: ArchSpec, free: frozenset[str]) -> 
         return space
     stages = []
     for choice, stage in zip(space.stages, teacher.stages, strict=True):
-        expansions = (stage.expansion,)
+        expansions: tuple[int, ...] = (stage.expansion,)
         if "nested_expansion" in free:
             expansions = tuple(e for e in choice.expansions if e != 1) or expansions
         stages.append(

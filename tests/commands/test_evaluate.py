@@ -11,7 +11,9 @@ import pytest
 
 import cli
 from search_spaces.arch_yaml import arch_to_yaml
-from tests.nas.training.trainer_helpers import one_thread, tiny_arch  # noqa: F401
+from tests.nas.training.trainer_helpers import tiny_arch  # noqa: F401
+
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 ROOT = Path(__file__).resolve().parents[2]
 FAST = ["--dataset", "synthetic", "--resolution", "16", "--epochs", "2", "--device", "cpu", "--quiet"]

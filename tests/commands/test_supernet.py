@@ -5,18 +5,11 @@ from __future__ import annotations
 import json
 
 import pytest
-import torch
 
 import cli
 from tests.nas.search.test_driver import DATASET, TINY_PROXY, TINY_SPACE
 
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def test_the_schedule_is_stored_and_another_one_is_refused(tmp_path, capsys):

@@ -13,7 +13,9 @@ from nas.data.datasets import Splits, load_dataset
 from nas.data.imagefolder import StreamSplits, decode_image
 from nas.training.trainer import evaluate
 from search_spaces.errors import UserError
-from tests.nas.training.trainer_helpers import one_thread, tiny_arch, tiny_proxy  # noqa: F401
+from tests.nas.training.trainer_helpers import tiny_arch, tiny_proxy  # noqa: F401
+
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def write_tree(

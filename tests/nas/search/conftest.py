@@ -3,18 +3,13 @@
 from __future__ import annotations
 
 import pytest
-import torch
 
 from tests.nas.search.test_driver import DATASET, TINY_PROXY, TINY_SPACE, tiny_reference
 
 
 @pytest.fixture(autouse=True)
-def one_thread():
-    """Two shared cores: one intra-op thread keeps the tiny trainings fast and predictable."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+def _on_one_thread(one_thread):
+    """Every search test trains on one intra-op thread (``tests/conftest.py``)."""
 
 
 @pytest.fixture

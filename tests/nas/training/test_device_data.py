@@ -6,7 +6,9 @@ import pytest
 import torch
 
 from nas.data.datasets import load_dataset
-from tests.nas.training.trainer_helpers import one_thread, tiny_arch, tiny_proxy  # noqa: F401
+from tests.nas.training.trainer_helpers import tiny_arch, tiny_proxy  # noqa: F401
+
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,9 @@ from nas.training import stream as stream_module
 from nas.training.stream import StreamSource
 from nas.training.trainer import evaluate
 from tests.nas.data.test_imagefolder import write_tree
-from tests.nas.training.trainer_helpers import one_thread, tiny_arch, tiny_proxy  # noqa: F401
+from tests.nas.training.trainer_helpers import tiny_arch, tiny_proxy  # noqa: F401
+
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 @pytest.fixture(scope="module")

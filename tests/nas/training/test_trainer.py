@@ -11,7 +11,9 @@ import torch
 from nas.data.datasets import load_dataset
 from nas.training.trainer import EvalResult, evaluate, train_and_test
 from search_spaces.arch import ArchSpec, StageSpec
-from tests.nas.training.trainer_helpers import one_thread, tiny_arch, tiny_proxy  # noqa: F401
+from tests.nas.training.trainer_helpers import tiny_arch, tiny_proxy  # noqa: F401
+
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 @pytest.fixture(scope="module")

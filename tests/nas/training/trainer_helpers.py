@@ -4,9 +4,6 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-import pytest
-import torch
-
 from nas.training.proxy import DEFAULT_PROXY, ProxyConfig
 from search_spaces.arch import ArchSpec, StageSpec
 
@@ -29,13 +26,3 @@ def tiny_proxy(**changes: object) -> ProxyConfig:
     """The default recipe at 16 px on the synthetic set: 3 epochs, batch 64."""
     base = replace(DEFAULT_PROXY, resolution=16, epochs=3, batch_size=64, val_size=240, train_subset=None)
     return replace(base, **changes)
-
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    """One intra-op thread per test: the CI machine has 2 cores, often shared (oversubscribed OpenMP
-    threads spin and run many times slower)."""
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(previous)
