@@ -28,6 +28,13 @@ SCHEDULES: tuple[str, ...] = ("sandwich", "progressive")
 DEFAULT_SCHEDULE = "sandwich"
 
 
+def check_schedule(schedule: str) -> str:
+    """``schedule`` itself, or a ValueError naming the schedules."""
+    if schedule not in SCHEDULES:
+        raise ValueError(f"schedule must be one of {', '.join(SCHEDULES)}, got {schedule!r}")
+    return schedule
+
+
 @dataclass(frozen=True)
 class Phase:
     """From ``start`` (a fraction of all steps) on, the dimensions in ``free`` may vary."""
@@ -80,4 +87,4 @@ def phase_space(space: SearchSpace, teacher: ArchSpec, free: frozenset[str]) -> 
     return replace(space, stages=tuple(stages))
 
 
-__all__ = ["DEFAULT_SCHEDULE", "PHASES", "SCHEDULES", "Phase", "phase_at", "phase_space"]
+__all__ = ["DEFAULT_SCHEDULE", "PHASES", "SCHEDULES", "check_schedule", "Phase", "phase_at", "phase_space"]

@@ -34,7 +34,7 @@ from nas.data.augment import crop_flip, normalize
 from nas.data.splits import Splits
 from nas.oneshot.defaults import DEFAULT_SUPERNET_EPOCHS
 from nas.oneshot.families import DEFAULT_LAYOUT, check_layout
-from nas.oneshot.progressive import DEFAULT_SCHEDULE, PHASES, SCHEDULES, phase_at, phase_space
+from nas.oneshot.progressive import DEFAULT_SCHEDULE, PHASES, check_schedule, phase_at, phase_space
 from nas.oneshot.sampling import largest_arch, sandwich_archs, smallest_arch
 from nas.oneshot.sandwich import sandwich_step
 from nas.oneshot.scoring import Scorer
@@ -117,14 +117,8 @@ def supernet_settings(
         layout=check_layout(str(layout)),
         sampling=str(sampling),
         average_gradients=bool(average_gradients),
-        schedule=_check_schedule(str(schedule)),
+        schedule=check_schedule(str(schedule)),
     )
-
-
-def _check_schedule(schedule: str) -> str:
-    if schedule not in SCHEDULES:
-        raise ValueError(f"schedule must be one of {', '.join(SCHEDULES)}, got {schedule!r}")
-    return schedule
 
 
 def recipe_of(settings: SupernetSettings) -> ProxyConfig:
@@ -260,15 +254,20 @@ class _Loop:
         self.teacher = proxy.train_arch(self.raw_teacher)
         self.smallest = proxy.train_arch(self.raw_smallest)
         self.scorer = Scorer(supernet, self.dd, proxy, seed=settings.seed)
-        #: Per progressive phase: None (the teacher alone) or (sub-space, its smallest as trained).
-        self.phases: list[tuple[SearchSpace, ArchSpec] | None] = []
+        #: Per progressive phase: None (the teacher alone) or (sub-space, its smallest as trained);
+        #: empty for the plain sandwich.
+        self.phases = self._phases() if settings.schedule == "progressive" else []
+
+    def _phases(self) -> list[tuple[SearchSpace, ArchSpec] | None]:
+        out: list[tuple[SearchSpace, ArchSpec] | None] = []
         for phase in PHASES:
-            sub = phase_space(supernet.space, self.raw_teacher, phase.free)
+            sub = phase_space(self.supernet.space, self.raw_teacher, phase.free)
             if sub is None:
-                self.phases.append(None)
+                out.append(None)
             else:
-                small = smallest_arch(sub, settings.num_classes, settings.in_channels)
-                self.phases.append((sub, proxy.train_arch(small)))
+                small = smallest_arch(sub, self.settings.num_classes, self.settings.in_channels)
+                out.append((sub, self.proxy.train_arch(small)))
+        return out
 
     def _candidates(self, step: int, rng: random.Random) -> tuple[Any, ...]:
         """The step's candidates, as trained: the teacher first (alone early in progressive shrinking)."""
